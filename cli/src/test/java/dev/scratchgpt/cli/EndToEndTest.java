@@ -52,11 +52,14 @@ class EndToEndTest {
     }
 
     @AfterAll
-    static void stopServices() {
+    static void stopServices() throws Exception {
         for (ServiceProcess p : new ServiceProcess[] {sampler, trainer, tokenizer}) {
             if (p != null) {
                 p.close();
             }
+        }
+        try (var files = Files.walk(data)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
