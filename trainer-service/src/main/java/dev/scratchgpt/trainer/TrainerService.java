@@ -8,7 +8,11 @@ import dev.scratchgpt.trainer.data.CorpusSource;
 import dev.scratchgpt.trainer.data.CorpusStore;
 import dev.scratchgpt.trainer.data.Tokenization;
 import dev.scratchgpt.trainer.device.DeviceResolver;
+import dev.scratchgpt.store.ModelStore;
 import dev.scratchgpt.trainer.job.JobManager;
+import dev.scratchgpt.trainer.job.ModelExport;
+import dev.scratchgpt.trainer.v1.ExportModelRequest;
+import dev.scratchgpt.trainer.v1.ExportModelResponse;
 import dev.scratchgpt.trainer.job.JobStore;
 import dev.scratchgpt.trainer.job.TrainingMetrics;
 import dev.scratchgpt.trainer.job.TrainingSpecs;
@@ -65,6 +69,7 @@ public class TrainerService {
     private Tokenization tokenization;
     private DeviceResolver devices;
     private JobManager jobs;
+    private ModelStore models;
 
     void start(@Observes StartupEvent event) {
         // Before the engine loads: one intra-op thread (two stall each other on a shared 2-core box).
@@ -75,8 +80,11 @@ public class TrainerService {
         sources = new CorpusSource(corpora, dataDir, downloadTimeout);
         tokenization = new Tokenization(TokenizerGrpc.newStub(tokenizer), TokenizerGrpc.newBlockingStub(tokenizer), dataDir, tokenizerTimeoutSeconds);
         devices = new DeviceResolver();
-        jobs = new JobManager(new JobStore(dataDir), job -> Tokenization.read(
-                tokenization.idsFile(job.getVocabularyId(), job.getCorpusId())), devices, null);
+        JobStore jobStore = new JobStore(dataDir);
+        models = ModelStore.inDataDir(dataDir);
+        ModelExport export = new ModelExport(models, jobStore);
+        jobs = new JobManager(jobStore, job -> Tokenization.read(
+                tokenization.idsFile(job.getVocabularyId(), job.getCorpusId())), devices, job -> export.export(job).version());
         jobs.metrics(new TrainingMetrics(registry, jobs::countInState));
         LOG.infof("trainer ready: data dir %s, corpus cap %d bytes", dataDir.toAbsolutePath(), maxCorpusBytes);
     }
@@ -144,9 +152,16 @@ public class TrainerService {
                 .build();
     }
 
-    /** Until the model store lands on main, export is not wired. */
-    public dev.scratchgpt.trainer.v1.ExportModelResponse exportModel(dev.scratchgpt.trainer.v1.ExportModelRequest request) {
-        jobs.get(request.getJobId());
-        throw new TrainerError(io.grpc.Status.Code.UNIMPLEMENTED, "ONNX export is not wired into the trainer yet");
+    public ExportModelResponse exportModel(ExportModelRequest request) {
+        try {
+            Job job = jobs.export(request.getJobId());
+            return ExportModelResponse.newBuilder().setModelName(job.getModelName()).setModelVersion(job.getModelVersion())
+                    .setPath(models.root().resolve(job.getModelName()).resolve(String.valueOf(job.getModelVersion())).toString())
+                    .setStep(job.getCheckpointStep()).build();
+        } catch (TrainerError e) {
+            throw e;
+        } catch (Exception e) {
+            throw new TrainerError(io.grpc.Status.Code.INTERNAL, "export failed: " + e.getMessage());
+        }
     }
 }

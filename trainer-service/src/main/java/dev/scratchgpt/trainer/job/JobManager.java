@@ -44,9 +44,9 @@ public final class JobManager implements AutoCloseable {
         void onEnd();
     }
 
-    /** Publishes a trained model; returns its version in the store. */
+    /** Publishes a job's latest checkpoint; returns its version in the store. */
     public interface Exporter {
-        int export(Job job, LanguageModel model) throws Exception;
+        int export(Job job) throws Exception;
     }
 
     private final JobStore store;
@@ -248,6 +248,9 @@ public final class JobManager implements AutoCloseable {
             if (cancelled[0]) {
                 finish(e, JobState.JOB_STATE_CANCELLED, null);
             } else {
+                if (exporter != null) {
+                    exportQuietly(e);
+                }
                 finish(e, JobState.JOB_STATE_SUCCEEDED, null);
             }
         } catch (TrainerError err) {
@@ -314,23 +317,42 @@ public final class JobManager implements AutoCloseable {
         @Override
         public void onEnd(int step, LanguageModel model, boolean wasCancelled) {
             cancelled[0] = wasCancelled;
-            if (!wasCancelled && exporter != null) {
-                export(e, model);
-            }
         }
     }
 
-    /** Exports the model while it is alive; a failed export is reported, not fatal to the job. */
-    void export(Entry e, LanguageModel model) {
+    /**
+     * ExportModel: publishes the job's latest checkpoint (running jobs included) and records the
+     * version on the job.
+     */
+    public Job export(String jobId) throws Exception {
+        Entry e = entry(jobId);
+        if (e.snapshot().getCheckpointStep() == 0) {
+            throw TrainerError.precondition("job " + jobId + " has no checkpoint yet (checkpoint_interval "
+                    + e.snapshot().getSpec().getCheckpointInterval() + " steps); export after the first one");
+        }
+        if (exporter == null) {
+            throw TrainerError.precondition("this trainer has no model store configured");
+        }
+        int version = exporter.export(e.snapshot());
+        recordExport(e, version);
+        return get(jobId);
+    }
+
+    /** The export at the end of a job: a failure is reported on the job, not fatal to it. */
+    private void exportQuietly(Entry e) {
         try {
-            int version = exporter.export(e.snapshot(), model);
-            update(e, b -> b.setModelVersion(version));
-            broadcast(e, event(e, EventKind.EVENT_KIND_EXPORTED).setModelVersion(version)
-                    .setMessage("exported as " + e.snapshot().getModelName() + " version " + version));
+            recordExport(e, exporter.export(e.snapshot()));
         } catch (Exception ex) {
             LOG.errorf(ex, "job %s: export failed", e.snapshot().getJobId());
-            update(e, b -> b.setError("export failed: " + ex.getMessage()));
+            update(e, b -> b.setError("training succeeded but the export failed: " + ex.getMessage()));
         }
+    }
+
+    private void recordExport(Entry e, int version) {
+        update(e, b -> b.setModelVersion(version));
+        LOG.infof("job %s exported as %s version %d", e.snapshot().getJobId(), e.snapshot().getModelName(), version);
+        broadcast(e, event(e, EventKind.EVENT_KIND_EXPORTED).setModelVersion(version)
+                .setMessage("exported as " + e.snapshot().getModelName() + " version " + version));
     }
 
     private void finish(Entry e, JobState state, String error) {

@@ -4,6 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.scratchgpt.onnx.ModelConfig;
+import dev.scratchgpt.onnx.ModelType;
+import dev.scratchgpt.onnx.ModelWeights;
+import dev.scratchgpt.onnx.Tensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +54,12 @@ public final class Bigram implements LanguageModel {
     @Override
     public Map<String, NDArray> stateDict() {
         return parameters();
+    }
+
+    @Override
+    public ModelWeights toWeights() {
+        return new ModelWeights(ModelType.BIGRAM, ModelConfig.bigram(vocabSize, blockSize),
+                Map.of(TABLE, Tensor.of(table.toFloatArray(), vocabSize, vocabSize)));
     }
 
     @Override

@@ -7,6 +7,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.scratchgpt.onnx.ModelConfig;
+import dev.scratchgpt.onnx.ModelType;
+import dev.scratchgpt.onnx.ModelWeights;
+import dev.scratchgpt.onnx.Tensor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -240,6 +244,14 @@ public final class Gpt implements LanguageModel {
         Map<String, NDArray> all = new LinkedHashMap<>(params);
         all.putIfAbsent("lm_head.weight", lmHead);
         return all;
+    }
+
+    @Override
+    public ModelWeights toWeights() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        params.forEach((name, p) -> tensors.put(name, Tensor.of(p.toFloatArray(), p.getShape().getShape())));
+        return new ModelWeights(ModelType.GPT, new ModelConfig(config.vocabSize(), config.blockSize(), config.nLayer(),
+                config.nHead(), config.nEmbd(), config.bias(), config.tieWeights()), tensors);
     }
 
     @Override

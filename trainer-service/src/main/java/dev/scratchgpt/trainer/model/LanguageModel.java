@@ -30,6 +30,12 @@ public interface LanguageModel extends AutoCloseable {
         return parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
     }
 
+    /**
+     * The parameters as engine-neutral data for the ONNX exporter (and for comparing this
+     * forward pass with ONNX Runtime's).
+     */
+    dev.scratchgpt.onnx.ModelWeights toWeights();
+
     /** Mean cross-entropy of logits (B, T, V) against targets (B, T). */
     static NDArray crossEntropy(NDArray logits, NDArray targets) {
         return logits.logSoftmax(-1).gather(targets.expandDims(-1), -1).neg().mean();
