@@ -64,6 +64,20 @@ class OnnxExporterTest {
     }
 
     @Test
+    void aZeroLengthPastIsAPrefill() throws Exception {
+        ModelWeights weights = ModelWeights.lively(ModelType.GPT, BIASED, 4);
+        try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), BIASED)) {
+            long[][] ids = randomIds(2, 6, BIASED.vocabSize(), 9);
+            OrtModel.Step step = model.run(ids, OrtModel.Cache.empty(BIASED, 2)); // past_* are [2, 2, 0, 4]
+            assertEquals(6, step.cache().length());
+            assertEquals(2 * BIASED.nHead() * 6 * BIASED.headDim(), step.cache().keys()[1].length,
+                    "present_key_1 is [batch, heads, 6, head_dim]");
+            assertEquals(6, step.logits()[1].length);
+            assertEquals(BIASED.vocabSize(), step.logits()[1][5].length);
+        }
+    }
+
+    @Test
     void greedyDecodingThroughTheCacheEqualsFullRecomputation() throws Exception {
         ModelConfig config = new ModelConfig(17, 128, 2, 2, 16, true, false);
         ModelWeights weights = ModelWeights.lively(ModelType.GPT, config, 3);
