@@ -103,12 +103,13 @@ class SamplerEndpointTest {
         assertEquals(1, r.getVersion());
         assertEquals(6, r.getPromptTokens());
         assertEquals(2, r.getSamplesCount());
+        String vocabulary = vocabularyChars();
         ManagedChannel t = ManagedChannelBuilder.forAddress("127.0.0.1", tokenizerPort).usePlaintext().build();
         try {
             for (var s : r.getSamplesList()) {
                 assertEquals(120, s.getTokenIdsCount());
                 assertEquals(FinishReason.FINISH_REASON_LENGTH, s.getFinishReason());
-                s.getText().codePoints().forEach(c -> assertTrue(vocabularyChars().indexOf(c) >= 0, "char " + c));
+                s.getText().codePoints().forEach(c -> assertTrue(vocabulary.indexOf(c) >= 0, "char " + c));
                 assertEquals(s.getText(), TokenizerGrpc.newBlockingStub(t).decode(DecodeRequest.newBuilder()
                         .setVocabularyId(vocabularyId).addAllIds(s.getTokenIdsList()).build()).getText());
             }
