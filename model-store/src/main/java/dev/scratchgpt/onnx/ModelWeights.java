@@ -162,4 +162,32 @@ public record ModelWeights(ModelType type, ModelConfig config, Map<String, Tenso
         }
         return new ModelWeights(type, config, tensors);
     }
+
+    /**
+     * Random weights with every parameter away from its init value (LayerNorm gains around 1,
+     * biases around 0 but not 0) and scaled so activations and logits are of order 1: Linear
+     * weights N(0, 1/in), embeddings N(0, 1), biases N(0, 0.1), LayerNorm gains 1 + N(0, 0.2).
+     * For tests that compare forward passes or sample: with nanoGPT's init every logit is near
+     * 0, so any two implementations agree and every next token is about equally likely.
+     */
+    public static ModelWeights lively(ModelType type, ModelConfig config, long seed) {
+        Random random = new Random(seed);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (var e : expectedShapes(type, config).entrySet()) {
+            String name = e.getKey();
+            long[] shape = e.getValue();
+            float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+            boolean layerNormGain = name.contains(".ln_") && name.endsWith(".weight");
+            boolean embedding = name.equals(WTE) || name.equals(WPE) || name.equals(BIGRAM_TABLE);
+            double std = name.endsWith(".bias") ? 0.1
+                    : layerNormGain ? 0.2
+                    : embedding ? 1.0
+                    : 1 / Math.sqrt(shape[1]);
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) ((layerNormGain ? 1 : 0) + random.nextGaussian() * std);
+            }
+            tensors.put(name, new Tensor(shape, data));
+        }
+        return new ModelWeights(type, config, tensors);
+    }
 }

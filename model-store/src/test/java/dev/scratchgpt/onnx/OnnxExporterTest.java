@@ -21,7 +21,7 @@ class OnnxExporterTest {
     @Test
     void gptLogitsMatchTheReferenceForSeveralShapes() throws Exception {
         for (ModelConfig config : new ModelConfig[] {BIASED, TIED_NO_BIAS}) {
-            ModelWeights weights = LivelyWeights.of(ModelType.GPT, config, 1);
+            ModelWeights weights = ModelWeights.lively(ModelType.GPT, config, 1);
             ReferenceGpt reference = new ReferenceGpt(weights);
             try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), config)) {
                 int[][] shapes = {{1, 1}, {1, 5}, {2, 3}, {3, config.blockSize()}};
@@ -36,7 +36,7 @@ class OnnxExporterTest {
 
     @Test
     void kvCacheStepsGiveTheSameLogitsAsTheReference() throws Exception {
-        ModelWeights weights = LivelyWeights.of(ModelType.GPT, BIASED, 2);
+        ModelWeights weights = ModelWeights.lively(ModelType.GPT, BIASED, 2);
         ReferenceGpt reference = new ReferenceGpt(weights);
         try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), BIASED)) {
             long[][] ids = randomIds(2, 9, BIASED.vocabSize(), 3);
@@ -64,7 +64,7 @@ class OnnxExporterTest {
     @Test
     void greedyDecodingThroughTheCacheEqualsFullRecomputation() throws Exception {
         ModelConfig config = new ModelConfig(17, 128, 2, 2, 16, true, false);
-        ModelWeights weights = LivelyWeights.of(ModelType.GPT, config, 3);
+        ModelWeights weights = ModelWeights.lively(ModelType.GPT, config, 3);
         try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), config)) {
             long[] prompt = {1, 5, 2};
             int newTokens = 100;

@@ -92,6 +92,8 @@ class ModelStoreTest {
         assertTrue(Duration.between(created, Instant.now()).abs().toMinutes() < 10);
 
         assertEquals(v.manifest(), Manifest.read(v.manifestFile()), "JSON round trip");
+        String onnxConfig = OnnxExporter.metadata(ModelWeights.random(ModelType.GPT, GPT, 1), "vocab-1").get("config");
+        assertEquals(json.get("config"), Manifest.JSON.readTree(onnxConfig), "the ONNX metadata's config is the manifest's");
         assertEquals(v.manifest(), store.readManifest("shakespeare", 1));
     }
 

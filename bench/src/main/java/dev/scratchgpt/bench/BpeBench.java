@@ -1,0 +1,76 @@
+package dev.scratchgpt.bench;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.scratchgpt.testing.SharedData;
+import dev.scratchgpt.tokenizer.bpe.BpeTrainer;
+import dev.scratchgpt.tokenizer.bpe.BytePairEncoding;
+import dev.scratchgpt.tokenizer.bpe.PretrainedEncoding;
+import dev.scratchgpt.tokenizer.bpe.SplitPattern;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToIntFunction;
+
+/**
+ * Byte-level BPE: merge training time on tinyshakespeare to 512 tokens, and encode
+ * throughput of our encoder against jtokkit on the same text and the same published ranks.
+ * Each encoder is warmed up, then timed over several passes; the best pass is reported
+ * (the machine is shared, so the best pass is the least disturbed one). Before timing, the
+ * two outputs are checked to be equal.
+ */
+public final class BpeBench {
+
+    private static final int WARMUP = 5;
+    private static final int PASSES = 10;
+
+    public static void main(String[] args) throws Exception {
+        String text = Files.readString(SharedData.tinyShakespeare());
+        double megabytes = text.getBytes(StandardCharsets.UTF_8).length / 1e6;
+        System.out.printf("tinyshakespeare: %.2f MB, %d chars%n", megabytes, text.length());
+
+        // Training: a fresh JVM's first run is what a CreateVocabulary call costs; later runs show the warm cost.
+        for (int run = 1; run <= 3; run++) {
+            long t0 = System.nanoTime();
+            BytePairEncoding trained = BpeTrainer.train(text, 512, SplitPattern.GPT2, List.of());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("train to 512 (gpt2 split), run %d: %.2f s (size %d)%n", run, seconds, trained.size());
+        }
+
+        EncodingRegistry registry = Encodings.newDefaultEncodingRegistry();
+        for (PretrainedEncoding pretrained : PretrainedEncoding.values()) {
+            BytePairEncoding ours = pretrained.load(List.of());
+            Encoding jtokkit = registry.getEncoding(pretrained == PretrainedEncoding.R50K_BASE
+                    ? EncodingType.R50K_BASE : EncodingType.CL100K_BASE);
+            int[] expected = jtokkit.encodeOrdinary(text).toArray();
+            if (!Arrays.equals(expected, ours.encode(text))) {
+                throw new IllegalStateException(pretrained.id() + ": our ids differ from jtokkit's");
+            }
+            double oursMbs = megabytes / best(t -> ours.encode(t).length, text);
+            double refMbs = megabytes / best(t -> jtokkit.encodeOrdinary(t).size(), text);
+            System.out.printf("encode %-11s ours %6.1f MB/s   jtokkit %6.1f MB/s   ratio %.2f   (%d tokens)%n",
+                    pretrained.id(), oursMbs, refMbs, oursMbs / refMbs, expected.length);
+        }
+    }
+
+    /** Seconds of the fastest of {@link #PASSES} timed passes, after {@link #WARMUP} untimed ones. */
+    private static double best(ToIntFunction<String> encode, String text) {
+        long sink = 0;
+        for (int i = 0; i < WARMUP; i++) {
+            sink += encode.applyAsInt(text);
+        }
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < PASSES; i++) {
+            long t0 = System.nanoTime();
+            sink += encode.applyAsInt(text);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        if (sink == 42) {
+            System.out.println();
+        }
+        return best;
+    }
+}

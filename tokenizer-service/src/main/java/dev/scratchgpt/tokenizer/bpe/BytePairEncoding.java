@@ -1,0 +1,252 @@
+package dev.scratchgpt.tokenizer.bpe;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A byte-level BPE vocabulary and its encoder, as tiktoken defines them: a rank for every
+ * mergeable byte string (the rank is also the token id; ranks 0..255 need not be the single
+ * bytes, as in r50k_base), special tokens with ids of their own, and the regex that splits
+ * text before merging.
+ *
+ * <p>Encoding a piece merges, again and again, the adjacent pair whose concatenation has the
+ * lowest rank, until no adjacent pair is a token (tiktoken's {@code byte_pair_merge}). Most
+ * pieces of real text repeat, so the ids of each piece are cached. Instances are immutable
+ * apart from that cache and safe to share between threads.
+ */
+public final class BytePairEncoding {
+
+    /** Pieces cached per vocabulary; beyond this the encoder still works, only uncached. */
+    private static final int CACHE_LIMIT = 1 << 18;
+
+    private final byte[][] tokens;
+    private final int mergeableCount;
+    private final RankTable ranks;
+    private final Map<String, Integer> specials;
+    private final Pattern specialsRegex;
+    private final SplitPattern splitPattern;
+    private final Map<String, int[]> pieceCache = new ConcurrentHashMap<>();
+
+    /**
+     * @param mergeable the bytes of each mergeable token, indexed by rank; null for an unused rank
+     * @param specials special token text to id; ids must not collide with mergeable ranks
+     */
+    public BytePairEncoding(byte[][] mergeable, Map<String, Integer> specials, SplitPattern splitPattern) {
+        this.mergeableCount = mergeable.length;
+        this.ranks = new RankTable(mergeable);
+        this.splitPattern = splitPattern;
+        this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
+        int size = mergeable.length;
+        for (int id : specials.values()) {
+            size = Math.max(size, id + 1);
+        }
+        this.tokens = Arrays.copyOf(mergeable, size);
+        for (Map.Entry<String, Integer> special : specials.entrySet()) {
+            int id = special.getValue();
+            if (id < 0 || (id < mergeable.length && mergeable[id] != null) || tokens[id] != null) {
+                throw new IllegalArgumentException("Special token " + special.getKey() + " has id " + id
+                        + ", which is already taken");
+            }
+            tokens[id] = special.getKey().getBytes(StandardCharsets.UTF_8);
+        }
+        // Longest first, so that a special token that contains another one wins.
+        this.specialsRegex = specials.isEmpty() ? null : Pattern.compile(specials.keySet().stream()
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .map(Pattern::quote)
+                .collect(Collectors.joining("|")));
+    }
+
+    /** Number of ids: valid ids are 0..size-1, though a published vocabulary may leave some unassigned. */
+    public int size() {
+        return tokens.length;
+    }
+
+    /** Ids below this are mergeable tokens (ranks); special tokens come at or after it. */
+    public int mergeableCount() {
+        return mergeableCount;
+    }
+
+    public SplitPattern splitPattern() {
+        return splitPattern;
+    }
+
+    /** Special token text to id, in the order given at creation. */
+    public Map<String, Integer> specials() {
+        return specials;
+    }
+
+    /** True if {@code id} names a token (false outside 0..size-1 and for unassigned ids). */
+    public boolean isAssigned(int id) {
+        return id >= 0 && id < tokens.length && tokens[id] != null;
+    }
+
+    /** The exact bytes of token {@code id} (a copy), or null if the id is not assigned. */
+    public byte[] tokenBytes(int id) {
+        return isAssigned(id) ? tokens[id].clone() : null;
+    }
+
+    /** The ids of {@code text}; occurrences of special tokens become their single ids. */
+    public int[] encode(String text) {
+        IdList out = new IdList(text.length() / 3 + 16);
+        if (specialsRegex == null) {
+            encodeOrdinary(text, 0, text.length(), out);
+        } else {
+            Matcher special = specialsRegex.matcher(text);
+            int from = 0;
+            while (special.find()) {
+                encodeOrdinary(text, from, special.start(), out);
+                out.add(specials.get(special.group()));
+                from = special.end();
+            }
+            encodeOrdinary(text, from, text.length(), out);
+        }
+        return out.toArray();
+    }
+
+    /** The bytes of {@code ids}, concatenated. Every id must be assigned (see {@link #isAssigned}). */
+    public byte[] decodeBytes(int[] ids) {
+        int length = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (!isAssigned(ids[i])) {
+                throw new IllegalArgumentException("id " + ids[i] + " at position " + i
+                        + " is not a token of this vocabulary (valid ids: 0.." + (tokens.length - 1) + ")");
+            }
+            length += tokens[ids[i]].length;
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (int id : ids) {
+            byte[] token = tokens[id];
+            System.arraycopy(token, 0, out, at, token.length);
+            at += token.length;
+        }
+        return out;
+    }
+
+    /** The text of {@code ids}; bytes that are not valid UTF-8 become U+FFFD. */
+    public String decode(int[] ids) {
+        return new String(decodeBytes(ids), StandardCharsets.UTF_8);
+    }
+
+    /** Encodes {@code text[from..to)}, which holds no special token. */
+    private void encodeOrdinary(String text, int from, int to, IdList out) {
+        if (from == to) {
+            return;
+        }
+        // The split sees the text between special tokens as a string of its own, as in tiktoken.
+        byte[] buffer = new byte[64];
+        for (int start = from, end; start < to; start = end) {
+            end = splitPattern.pieceEnd(text, start, to);
+            if (buffer.length < 3 * (end - start)) {
+                buffer = new byte[3 * (end - start)];
+            }
+            int length = Utf8.encode(text, start, end, buffer);
+            int whole = ranks.rank(buffer, 0, length);
+            if (whole >= 0) {
+                out.add(whole);
+                continue;
+            }
+            String key = text.substring(start, end);
+            int[] ids = pieceCache.get(key);
+            if (ids == null) {
+                ids = merge(buffer, length);
+                if (pieceCache.size() < CACHE_LIMIT) {
+                    pieceCache.put(key, ids);
+                }
+            }
+            out.addAll(ids);
+        }
+    }
+
+    /** tiktoken's byte_pair_merge over {@code bytes[0..length)}: the ids of the merged parts. */
+    private int[] merge(byte[] bytes, int length) {
+        // Part i spans bytes[start[i]..start[i+1]); pairRank[i] is the rank of parts i and i+1 joined.
+        int parts = length;
+        int[] start = new int[parts + 1];
+        int[] pairRank = new int[parts];
+        for (int i = 0; i <= parts; i++) {
+            start[i] = i;
+        }
+        for (int i = 0; i < parts; i++) {
+            pairRank[i] = i + 2 <= length ? rankOrMax(bytes, i, i + 2) : Integer.MAX_VALUE;
+        }
+        while (parts > 1) {
+            int best = -1;
+            int bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i < parts - 1; i++) {
+                if (pairRank[i] < bestRank) {
+                    bestRank = pairRank[i];
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            // Join parts best and best+1: drop boundary best+1, then re-rank the pairs around it.
+            System.arraycopy(start, best + 2, start, best + 1, parts - best - 1);
+            System.arraycopy(pairRank, best + 2, pairRank, best + 1, parts - best - 2);
+            parts--;
+            pairRank[best] = best + 2 <= parts ? rankOrMax(bytes, start[best], start[best + 2]) : Integer.MAX_VALUE;
+            if (best > 0) {
+                pairRank[best - 1] = rankOrMax(bytes, start[best - 1], start[best + 1]);
+            }
+        }
+        int[] ids = new int[parts];
+        for (int i = 0; i < parts; i++) {
+            ids[i] = ranks.rank(bytes, start[i], start[i + 1]);
+            if (ids[i] < 0) {
+                throw new IllegalStateException("Byte sequence of length " + (start[i + 1] - start[i])
+                        + " has no rank: the vocabulary lacks single-byte tokens");
+            }
+        }
+        return ids;
+    }
+
+    private int rankOrMax(byte[] bytes, int from, int to) {
+        int rank = ranks.rank(bytes, from, to);
+        return rank < 0 ? Integer.MAX_VALUE : rank;
+    }
+
+    /** The mergeable tokens by rank (null where unused); for persistence and content ids. */
+    public List<byte[]> mergeableTokens() {
+        return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(tokens, mergeableCount)));
+    }
+
+    /** A growable int array, to avoid boxing on the encode path. */
+    private static final class IdList {
+        private int[] ids;
+        private int size;
+
+        IdList(int capacity) {
+            ids = new int[Math.max(16, capacity)];
+        }
+
+        void add(int id) {
+            if (size == ids.length) {
+                ids = Arrays.copyOf(ids, ids.length * 2);
+            }
+            ids[size++] = id;
+        }
+
+        void addAll(int[] more) {
+            if (size + more.length > ids.length) {
+                ids = Arrays.copyOf(ids, Math.max(ids.length * 2, size + more.length));
+            }
+            System.arraycopy(more, 0, ids, size, more.length);
+            size += more.length;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(ids, size);
+        }
+    }
+}
