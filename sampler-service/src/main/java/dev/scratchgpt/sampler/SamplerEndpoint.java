@@ -128,9 +128,38 @@ public class SamplerEndpoint extends SamplerGrpc.SamplerImplBase {
         ServerCallStreamObserver<T> call = responses instanceof ServerCallStreamObserver<T> s ? s : null;
         BooleanSupplier cancelled = () -> context.isCancelled() || (call != null && call.isCancelled());
         try {
-            service.start(request, context.getDeadline(), cancelled, sink);
+            service.start(request, context.getDeadline(), cancelled, new CallerPresent(sink, cancelled));
         } catch (StatusRuntimeException e) {
             responses.onError(e);
+        }
+    }
+
+    /**
+     * Writes nothing once the caller has gone. On Quarkus's single-port (Vert.x) gRPC server, a
+     * message or status written to a stream the client has reset tears down the whole HTTP/2
+     * connection, and every other call multiplexed on it fails with PROTOCOL_ERROR
+     * (quarkusio/quarkus#56268); grpc-java's own server would drop it quietly.
+     */
+    private record CallerPresent(SamplerService.Sink sink, BooleanSupplier cancelled) implements SamplerService.Sink {
+        @Override
+        public void piece(int sample, String text, int[] tokenIds, String model, int version) {
+            if (!cancelled.getAsBoolean()) {
+                sink.piece(sample, text, tokenIds, model, version);
+            }
+        }
+
+        @Override
+        public void done(Generation generation, String model, int version, long seed) {
+            if (!cancelled.getAsBoolean()) {
+                sink.done(generation, model, version, seed);
+            }
+        }
+
+        @Override
+        public void failed(StatusRuntimeException error) {
+            if (!cancelled.getAsBoolean()) {
+                sink.failed(error);
+            }
         }
     }
 

@@ -273,6 +273,8 @@ class SamplerEndpointTest {
         Thread.sleep(300);
         assertEquals(tokens, tokensGenerated(BIG), "tokens still being generated after the cancel");
         assertTrue(tokens < 1000, "generated " + tokens + " tokens");
+        // other calls on the same connection are unaffected by the cancelled one
+        assertEquals(3, sampler.generate(request(SMALL).setMaxNewTokens(3).build()).getSamples(0).getTokenIdsCount());
     }
 
     @Test
@@ -288,6 +290,7 @@ class SamplerEndpointTest {
         assertTrue(tokens > before, "the generation had started");
         Thread.sleep(300);
         assertEquals(tokens, tokensGenerated(BIG));
+        assertEquals(3, sampler.generate(request(SMALL).setMaxNewTokens(3).build()).getSamples(0).getTokenIdsCount());
     }
 
     @Test

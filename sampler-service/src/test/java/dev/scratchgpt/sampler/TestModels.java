@@ -32,10 +32,12 @@ public final class TestModels {
     }
 
     /**
-     * Random weights scaled up from nanoGPT's init: with std 0.02 every next token is almost
-     * equally likely, which says nothing about sampling and makes greedy choices near-ties.
+     * nanoGPT's init scaled by 25. With the init itself every next token is about equally likely
+     * (greedy choices become near-ties); {@link ModelWeights#lively} goes the other way for
+     * forward-pass comparisons, so peaked that sampling collapses onto one character and seeds
+     * have nothing to vary. This sits between: varied text, clear argmaxes.
      */
-    public static ModelWeights lively(ModelType type, ModelConfig config, long seed) {
+    public static ModelWeights varied(ModelType type, ModelConfig config, long seed) {
         ModelWeights init = ModelWeights.random(type, config, seed);
         if (type == ModelType.BIGRAM) {
             return init;
@@ -58,7 +60,7 @@ public final class TestModels {
     public static int publish(Path store, String name, ModelType type, ModelConfig config, String vocabularyId,
                               long seed) {
         try {
-            return new ModelStore(store).publish(name, lively(type, config, seed), vocabularyId,
+            return new ModelStore(store).publish(name, varied(type, config, seed), vocabularyId,
                     Manifest.Training.none()).version();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
