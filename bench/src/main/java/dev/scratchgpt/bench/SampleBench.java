@@ -23,7 +23,6 @@ import dev.scratchgpt.tokenizer.v1.CreateVocabularyRequest;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import io.grpc.ManagedChannel;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +69,7 @@ public final class SampleBench {
         StoreCatalog catalog = new StoreCatalog(new ModelStore(store));
         try (OnnxLanguageModel model = OnnxLanguageModel.load(catalog.modelFile("bench", 1),
                 catalog.manifest("bench", 1).graph(), ExecutionDevice.CPU, 1)) {
-            Vocabulary vocabulary = vocabulary(chars);
+            Vocabulary vocabulary = Vocabulary.ofCharacters("bench", chars);
             SamplingParams params = new SamplingParams(1f, 0, 1f, 7, 1, newTokens, List.of());
             SamplingParams warm = new SamplingParams(1f, 0, 1f, 7, 1, 300, List.of());
             new Generator(model, true).generate(new int[] {0}, warm, vocabulary, () -> false, GenerationListener.NONE);
@@ -121,15 +120,6 @@ public final class SampleBench {
             best = Math.max(best, g.tokensGenerated() / ((System.nanoTime() - t0) / 1e9));
         }
         return best;
-    }
-
-    private static Vocabulary vocabulary(String chars) {
-        int[] cps = chars.codePoints().toArray();
-        byte[][] bytes = new byte[cps.length][];
-        for (int i = 0; i < cps.length; i++) {
-            bytes[i] = new String(Character.toChars(cps[i])).getBytes(StandardCharsets.UTF_8);
-        }
-        return new Vocabulary("bench", bytes);
     }
 
     private static void throughService(int newTokens) throws Exception {

@@ -14,7 +14,6 @@ import dev.scratchgpt.testing.SharedData;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -84,11 +83,6 @@ public final class TestModels {
     }
 
     public static Vocabulary charVocabulary(String chars) {
-        int[] cps = chars.codePoints().toArray();
-        byte[][] bytes = new byte[cps.length][];
-        for (int i = 0; i < cps.length; i++) {
-            bytes[i] = new String(Character.toChars(cps[i])).getBytes(StandardCharsets.UTF_8);
-        }
-        return new Vocabulary("test-chars", bytes);
+        return Vocabulary.ofCharacters("test-chars", chars);
     }
 }
