@@ -163,6 +163,7 @@ class OnnxExporterTest {
                 }
             }
         }
+        System.out.printf("%s: max abs diff %.2e, max |logit| %.2f%n", what, maxDiff, maxAbs);
         assertTrue(maxDiff <= TOLERANCE, what + ": max abs diff " + maxDiff + " > " + TOLERANCE);
         assertTrue(maxAbs > 0.5, what + ": logits of order 1 (max |logit| " + maxAbs + "), so the match is not trivial");
     }
