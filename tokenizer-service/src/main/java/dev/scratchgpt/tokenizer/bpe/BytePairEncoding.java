@@ -1,5 +1,6 @@
 package dev.scratchgpt.tokenizer.bpe;
 
+import dev.scratchgpt.tokenizer.vocab.IdBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -88,7 +89,7 @@ public final class BytePairEncoding {
 
     /** The ids of {@code text}; occurrences of special tokens become their single ids. */
     public int[] encode(String text) {
-        IdList out = new IdList(text.length() / 3 + 16);
+        IdBuffer out = new IdBuffer(text.length() / 3 + 16);
         encode(text, 0, text.length(), true, out);
         return out.toArray();
     }
@@ -98,7 +99,7 @@ public final class BytePairEncoding {
      * the tail that the next characters may still change is left unencoded, and its start is
      * returned (see {@link PieceSplitter#split}); the caller passes it again with more text.
      */
-    int encode(CharSequence text, int from, int to, boolean last, IdList out) {
+    int encode(CharSequence text, int from, int to, boolean last, IdBuffer out) {
         return splitter.split(text, from, to, last, new PieceEncoder(out));
     }
 
@@ -129,10 +130,10 @@ public final class BytePairEncoding {
 
     /** Turns each piece into ids: a whole-piece token, else the cache, else the merge loop. */
     private final class PieceEncoder implements PieceSplitter.Sink {
-        private final IdList out;
+        private final IdBuffer out;
         private byte[] buffer = new byte[64];
 
-        PieceEncoder(IdList out) {
+        PieceEncoder(IdBuffer out) {
             this.out = out;
         }
 
@@ -160,7 +161,10 @@ public final class BytePairEncoding {
                     pieceCache.put(key, ids);
                 }
             }
-            out.addAll(ids);
+            int size = out.size();
+            out.ensureCapacity(size + ids.length);
+            System.arraycopy(ids, 0, out.array(), size, ids.length);
+            out.setSize(size + ids.length);
         }
     }
 
@@ -216,34 +220,5 @@ public final class BytePairEncoding {
     /** The mergeable tokens by rank (null where unused); for persistence and content ids. */
     public List<byte[]> mergeableTokens() {
         return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(tokens, mergeableCount)));
-    }
-
-    /** A growable int array, to avoid boxing on the encode path. */
-    static final class IdList {
-        private int[] ids;
-        private int size;
-
-        IdList(int capacity) {
-            ids = new int[Math.max(16, capacity)];
-        }
-
-        void add(int id) {
-            if (size == ids.length) {
-                ids = Arrays.copyOf(ids, ids.length * 2);
-            }
-            ids[size++] = id;
-        }
-
-        void addAll(int[] more) {
-            if (size + more.length > ids.length) {
-                ids = Arrays.copyOf(ids, Math.max(ids.length * 2, size + more.length));
-            }
-            System.arraycopy(more, 0, ids, size, more.length);
-            size += more.length;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(ids, size);
-        }
     }
 }

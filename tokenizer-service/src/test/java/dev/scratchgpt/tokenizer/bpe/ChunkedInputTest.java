@@ -3,6 +3,7 @@ package dev.scratchgpt.tokenizer.bpe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.scratchgpt.testing.SharedData;
+import dev.scratchgpt.tokenizer.vocab.IdBuffer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -22,7 +23,7 @@ class ChunkedInputTest {
 
     private static int[] encodeInChunks(BytePairEncoding bpe, String text, Random random, int maxChunk) {
         StringBuilder pending = new StringBuilder();
-        BytePairEncoding.IdList out = new BytePairEncoding.IdList(16);
+        IdBuffer out = new IdBuffer(16);
         for (int from = 0; from < text.length(); ) {
             int to = Math.min(text.length(), from + random.nextInt(maxChunk));
             pending.append(text, from, to);
