@@ -1,5 +1,6 @@
 package dev.scratchgpt.auth;
 
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -11,8 +12,10 @@ import java.util.Optional;
 
 /**
  * The {@code scratchgpt.auth.*} settings, shared by the server and client interceptors. With
- * none of them set (the local default) authentication is off.
+ * none of them set (the local default) authentication is off. Created at startup so that the
+ * log says at once whether authentication is on.
  */
+@Startup
 @ApplicationScoped
 public class AuthConfiguration {
 
