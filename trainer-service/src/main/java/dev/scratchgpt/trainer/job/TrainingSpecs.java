@@ -113,7 +113,7 @@ public final class TrainingSpecs {
             throw TrainerError.invalid("spec.grad_clip " + s.getGradClip() + " must be 0 (off) or a positive number");
         }
         if (s.getLrSchedule() == LrSchedule.LR_SCHEDULE_COSINE) {
-            range("spec.warmup_steps", s.getWarmupSteps(), 0, s.getMaxSteps());
+            range("spec.warmup_steps", s.getWarmupSteps(), 0, 10_000_000); // may exceed max_steps, as nanoGPT allows
             if (!(s.getMinLearningRate() >= 0 && s.getMinLearningRate() <= s.getLearningRate())) {
                 throw TrainerError.invalid("spec.min_learning_rate " + s.getMinLearningRate()
                         + " is outside the allowed range [0, learning_rate " + s.getLearningRate() + "]");
