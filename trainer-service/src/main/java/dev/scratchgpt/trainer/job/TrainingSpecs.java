@@ -57,7 +57,7 @@ public final class TrainingSpecs {
         if (!in.hasGradClip()) b.setGradClip(gpt ? 1.0f : 0f);
         if (in.getLrSchedule() == LrSchedule.LR_SCHEDULE_UNSPECIFIED) b.setLrSchedule(LrSchedule.LR_SCHEDULE_CONSTANT);
         if (b.getLrSchedule() == LrSchedule.LR_SCHEDULE_COSINE) {
-            if (!in.hasWarmupSteps()) b.setWarmupSteps(Math.min(100, b.getMaxSteps() / 10));
+            if (!in.hasWarmupSteps()) b.setWarmupSteps(100);
             if (!in.hasMinLearningRate()) b.setMinLearningRate(b.getLearningRate() / 10);
         }
         if (!in.hasCheckpointInterval()) b.setCheckpointInterval(b.getEvalInterval());
