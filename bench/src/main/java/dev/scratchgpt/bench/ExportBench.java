@@ -7,10 +7,14 @@ import dev.scratchgpt.onnx.OnnxExporter;
 import dev.scratchgpt.store.Manifest;
 import dev.scratchgpt.store.ModelStore;
 import dev.scratchgpt.store.ModelVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * ONNX export time of nanoGPT's CPU-config model (n_layer 4, n_head 4, n_embd 128, block 64,
@@ -18,6 +22,9 @@ import java.util.Comparator;
  * export in a fresh JVM (class loading included), which is what a trainer pays once at the
  * end of a job; "median" is over the following runs. "publish" adds writing model.onnx and
  * manifest.json with fsync and the rename into a store in a temporary folder.
+ *
+ * <p>Reference, run side by side: PyTorch's own {@code torch.onnx.export} of the same model
+ * ({@code bench/reference/run.sh export}; its graph has no KV cache).
  *
  * <p>{@code bench/run ExportBench [RUNS]} (default 10).
  */
@@ -60,7 +67,16 @@ public final class ExportBench {
                     firstExport, median(exports), TARGET_MS);
             System.out.printf("%-34s %8.1f ms %9.1f ms %7.0f ms%n", "publish (export + fsync + rename)",
                     firstPublish, median(publishes), TARGET_MS);
-            System.out.printf("(%d runs after the first; times in a JVM started with bench/run)%n", runs);
+            Map<String, String> torch = pytorchReference(runs);
+            if (torch.containsKey("first_ms")) {
+                System.out.printf("%-34s %8.1f ms %9.1f ms   (%s bytes, torch %s, blas %s)%n",
+                        "reference: torch.onnx.export", Double.parseDouble(torch.get("first_ms")),
+                        Double.parseDouble(torch.get("median_ms")), torch.get("bytes"), torch.get("torch"),
+                        torch.get("blas"));
+            } else {
+                System.out.println("reference: bench/reference/run.sh export did not run: " + torch.get("error"));
+            }
+            System.out.printf("(%d runs after the first; first = first export in the process)%n", runs);
         } finally {
             try (var paths = Files.walk(root)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -68,6 +84,35 @@ public final class ExportBench {
                 }
             }
         }
+    }
+
+    /** key=value fields of the PyTorch reference's config and result lines. */
+    private static Map<String, String> pytorchReference(int runs) {
+        Map<String, String> fields = new HashMap<>();
+        Path script = Path.of("bench", "reference", "run.sh");
+        try {
+            Process process = new ProcessBuilder(script.toString(), "export", "--runs", String.valueOf(runs))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                fields.put("error", "exit code " + process.exitValue());
+            }
+            for (String line : out.split("\n")) {
+                for (String part : line.split(" ")) {
+                    int eq = part.indexOf('=');
+                    if (eq > 0) {
+                        fields.put(part.substring(0, eq), part.substring(eq + 1));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            fields.put("error", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fields.put("error", "interrupted");
+        }
+        return fields;
     }
 
     private static double millis(long startNanos) {

@@ -10,6 +10,7 @@ import dev.scratchgpt.onnx.proto.TypeProto;
 import dev.scratchgpt.onnx.proto.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -124,6 +125,6 @@ final class GraphBuilder {
     }
 
     private static List<Long> asList(long[] values) {
-        return java.util.Arrays.stream(values).boxed().toList();
+        return Arrays.stream(values).boxed().toList();
     }
 }

@@ -11,7 +11,9 @@ import dev.scratchgpt.onnx.OnnxSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * {@code manifest.json} of one model version: everything a loader needs besides
@@ -91,7 +93,7 @@ public record Manifest(String format, String name, int version, ModelType modelT
         OnnxSignature signature = OnnxSignature.of(type, config);
         KvCache kvCache = null;
         if (type == ModelType.GPT) {
-            List<Integer> layers = java.util.stream.IntStream.range(0, config.nLayer()).boxed().toList();
+            List<Integer> layers = IntStream.range(0, config.nLayer()).boxed().toList();
             kvCache = new KvCache(config.nLayer(), config.nHead(), config.headDim(), config.blockSize(),
                     layers.stream().map(OnnxSignature::pastKey).toList(),
                     layers.stream().map(OnnxSignature::pastValue).toList(),
@@ -119,7 +121,7 @@ public record Manifest(String format, String name, int version, ModelType modelT
 
     /** Throws unless this manifest is complete and describes the folder {@code name/version}. */
     void checkComplete(String expectedName, int expectedVersion) throws IOException {
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         if (!FORMAT.equals(format)) {
             problems.add("format is " + format + ", expected " + FORMAT);
         }

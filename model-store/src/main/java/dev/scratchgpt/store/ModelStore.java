@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -23,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -259,7 +261,7 @@ public final class ModelStore {
             return false;
         }
         String writerPid = parts[parts.length - 6];
-        String writerHost = String.join("-", java.util.Arrays.copyOf(parts, parts.length - 6));
+        String writerHost = String.join("-", Arrays.copyOf(parts, parts.length - 6));
         if (!writerHost.equals(host) || !writerPid.matches("[0-9]+")) {
             return false;
         }
@@ -322,7 +324,7 @@ public final class ModelStore {
     private static void writeDurably(Path file, byte[] bytes) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -52,12 +54,26 @@ class OnnxExporterTest {
                 float[][][] expectedTail = new float[2][][];
                 for (int b = 0; b < 2; b++) {
                     float[][] full = reference.logits(prefix[b]);
-                    expectedTail[b] = java.util.Arrays.copyOfRange(full, done - chunk, done);
+                    expectedTail[b] = Arrays.copyOfRange(full, done - chunk, done);
                 }
                 assertEquals(done, step.cache().length(), "present_* hold past + new positions");
                 assertMaxDiff(expectedTail, step.logits(), "cached step ending at " + done);
                 cache = step.cache();
             }
+        }
+    }
+
+    @Test
+    void aZeroLengthPastIsAPrefill() throws Exception {
+        ModelWeights weights = ModelWeights.lively(ModelType.GPT, BIASED, 4);
+        try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), BIASED)) {
+            long[][] ids = randomIds(2, 6, BIASED.vocabSize(), 9);
+            OrtModel.Step step = model.run(ids, OrtModel.Cache.empty(BIASED, 2)); // past_* are [2, 2, 0, 4]
+            assertEquals(6, step.cache().length());
+            assertEquals(2 * BIASED.nHead() * 6 * BIASED.headDim(), step.cache().keys()[1].length,
+                    "present_key_1 is [batch, heads, 6, head_dim]");
+            assertEquals(6, step.logits()[1].length);
+            assertEquals(BIASED.vocabSize(), step.logits()[1][5].length);
         }
     }
 
@@ -69,14 +85,14 @@ class OnnxExporterTest {
             long[] prompt = {1, 5, 2};
             int newTokens = 100;
 
-            long[] recomputed = java.util.Arrays.copyOf(prompt, prompt.length + newTokens);
+            long[] recomputed = Arrays.copyOf(prompt, prompt.length + newTokens);
             for (int n = prompt.length; n < recomputed.length; n++) {
-                long[][] context = {java.util.Arrays.copyOf(recomputed, n)};
+                long[][] context = {Arrays.copyOf(recomputed, n)};
                 float[][][] logits = model.run(context, OrtModel.Cache.empty(config, 1)).logits();
                 recomputed[n] = argmax(logits[0][n - 1]);
             }
 
-            long[] cached = java.util.Arrays.copyOf(prompt, prompt.length + newTokens);
+            long[] cached = Arrays.copyOf(prompt, prompt.length + newTokens);
             OrtModel.Step step = model.run(new long[][] {prompt}, OrtModel.Cache.empty(config, 1));
             for (int n = prompt.length; n < cached.length; n++) {
                 float[][] last = step.logits()[0];
@@ -86,7 +102,7 @@ class OnnxExporterTest {
                 }
             }
             assertArrayEquals(recomputed, cached);
-            assertTrue(java.util.Arrays.stream(recomputed).distinct().count() > 2,
+            assertTrue(Arrays.stream(recomputed).distinct().count() > 2,
                     "the decoded text varies, so the comparison means something");
         }
     }
@@ -97,8 +113,8 @@ class OnnxExporterTest {
         ModelWeights weights = ModelWeights.random(ModelType.BIGRAM, config, 4);
         ReferenceGpt reference = new ReferenceGpt(weights);
         try (OrtModel model = new OrtModel(OnnxExporter.export(weights, "vocab-test"), config)) {
-            assertEquals(java.util.List.of("input_ids"), java.util.List.copyOf(model.session.getInputNames()));
-            assertEquals(java.util.List.of("logits"), java.util.List.copyOf(model.session.getOutputNames()));
+            assertEquals(List.of("input_ids"), List.copyOf(model.session.getInputNames()));
+            assertEquals(List.of("logits"), List.copyOf(model.session.getOutputNames()));
             for (int[] shape : new int[][] {{1, 1}, {2, 6}, {4, 3}}) {
                 long[][] ids = randomIds(shape[0], shape[1], config.vocabSize(), shape[1]);
                 assertClose(reference, ids, model.run(ids, null).logits(), "bigram " + shape[0] + "x" + shape[1]);
@@ -182,7 +198,7 @@ class OnnxExporterTest {
     private static long[][] slice(long[][] ids, int from, int to) {
         long[][] out = new long[ids.length][];
         for (int b = 0; b < ids.length; b++) {
-            out[b] = java.util.Arrays.copyOfRange(ids[b], from, to);
+            out[b] = Arrays.copyOfRange(ids[b], from, to);
         }
         return out;
     }

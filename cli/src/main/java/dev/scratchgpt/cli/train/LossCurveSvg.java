@@ -20,7 +20,7 @@ public final class LossCurveSvg {
     private static final int HEIGHT = 400;
     private static final int LEFT = 60;
     private static final int RIGHT = 20;
-    private static final int TOP = 40;
+    private static final int TOP = 50;
     private static final int BOTTOM = 50;
     private static final String TRAIN_COLOUR = "#1f77b4";
     private static final String VAL_COLOUR = "#ff7f0e";
@@ -28,7 +28,7 @@ public final class LossCurveSvg {
     private LossCurveSvg() {
     }
 
-    public static String render(String title, List<LossPoint> points) {
+    public static String render(String title, String subtitle, List<LossPoint> points) {
         int maxStep = Math.max(1, points.stream().mapToInt(LossPoint::getStep).max().orElse(1));
         double lo = Double.MAX_VALUE;
         double hi = -Double.MAX_VALUE;
@@ -51,7 +51,8 @@ public final class LossCurveSvg {
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
                 WIDTH, HEIGHT, WIDTH, HEIGHT));
         svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", WIDTH, HEIGHT));
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\">%s</text>%n", LEFT, escape(title)));
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"15\">%s</text>%n", LEFT, escape(title)));
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"33\" font-size=\"10\" fill=\"#555\">%s</text>%n", LEFT, escape(subtitle)));
 
         // Axes, ticks and grid.
         svg.append(String.format(Locale.ROOT,
@@ -101,11 +102,11 @@ public final class LossCurveSvg {
     }
 
     /** Writes the picture atomically (temp file + rename): a reader never sees half an SVG. */
-    public static Path write(Path file, String title, List<LossPoint> points) throws IOException {
+    public static Path write(Path file, String title, String subtitle, List<LossPoint> points) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), ".loss", ".svg.tmp");
         try {
-            Files.writeString(tmp, render(title, points));
+            Files.writeString(tmp, render(title, subtitle, points));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

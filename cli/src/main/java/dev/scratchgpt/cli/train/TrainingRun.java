@@ -87,7 +87,7 @@ public final class TrainingRun {
         List<LossPoint> curve = job.getLossHistoryCount() > 0 ? job.getLossHistoryList() : seen;
         Path svg = lossCurvePath(job.getModelName(), job.getModelVersion());
         try {
-            LossCurveSvg.write(svg, job.getModelName() + " v" + job.getModelVersion() + ": loss (" + describe(job) + ")", curve);
+            LossCurveSvg.write(svg, job.getModelName() + " v" + job.getModelVersion() + ": train and val loss", describe(job), curve);
         } catch (IOException e) {
             throw new CliException("Could not write the loss curve to " + svg + ": " + e.getMessage(), e);
         }

@@ -50,7 +50,7 @@ class LossCurveSvgTest {
 
     @Test
     void drawsOnePointPerEvaluationForTrainAndValWithFallingLossGoingDown() throws Exception {
-        Document svg = parse(LossCurveSvg.render("demo v1", curve()));
+        Document svg = parse(LossCurveSvg.render("demo v1", "gpt", curve()));
         assertEquals("svg", svg.getDocumentElement().getTagName());
         double[][] train = points(svg, "train");
         double[][] val = points(svg, "val");
@@ -71,7 +71,7 @@ class LossCurveSvgTest {
 
     @Test
     void escapesTheTitleAndWritesTheFileWhole(@TempDir Path dir) throws Exception {
-        Path file = LossCurveSvg.write(dir.resolve("models/demo/1/loss.svg"), "a <b> & c", curve());
+        Path file = LossCurveSvg.write(dir.resolve("models/demo/1/loss.svg"), "a <b> & c", "d", curve());
         Document svg = parse(Files.readString(file));
         assertEquals(4, points(svg, "val").length);
         assertTrue(Files.readString(file).contains("a &lt;b&gt; &amp; c"));

@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Learns byte-level BPE merges from a corpus (Sennrich et al. 2016, byte-level as in GPT-2).
@@ -27,21 +25,77 @@ import java.util.stream.Collectors;
  */
 public final class BpeTrainer {
 
-    private BpeTrainer() {
+    private final SplitPattern splitPattern;
+    private final List<String> specials;
+    private final PieceSplitter splitter;
+    /** Distinct pieces seen so far and how often each occurred. */
+    private final Map<String, long[]> pieceCounts = new HashMap<>();
+    /** Text whose last pieces may still change with the next chunk. */
+    private final StringBuilder pending = new StringBuilder();
+    private long codePoints;
+    private boolean endsInHighSurrogate;
+
+    /** A trainer for a corpus that arrives in chunks: {@link #add} them, then {@link #train}. */
+    public BpeTrainer(SplitPattern splitPattern, List<String> specials) {
+        this.splitPattern = splitPattern;
+        this.specials = List.copyOf(specials);
+        Map<String, Integer> specialIds = new LinkedHashMap<>();
+        for (String special : specials) {
+            specialIds.put(special, specialIds.size());
+        }
+        this.splitter = new PieceSplitter(splitPattern, specialIds);
+    }
+
+    /** Trains on a whole corpus; see {@link #train(int)}. */
+    public static BytePairEncoding train(String corpus, int vocabSize, SplitPattern splitPattern, List<String> specials) {
+        BpeTrainer trainer = new BpeTrainer(splitPattern, specials);
+        trainer.add(corpus);
+        return trainer.train(vocabSize);
+    }
+
+    /** Counts the pieces of the next chunk of the corpus (a chunk may end anywhere). */
+    public void add(CharSequence chunk) {
+        if (chunk.length() == 0) {
+            return;
+        }
+        codePoints += Character.codePointCount(chunk, 0, chunk.length());
+        if (endsInHighSurrogate && Character.isLowSurrogate(chunk.charAt(0))) {
+            codePoints--;
+        }
+        endsInHighSurrogate = Character.isHighSurrogate(chunk.charAt(chunk.length() - 1));
+        // Split the chunk in place when nothing is pending: a whole corpus is not copied.
+        CharSequence text = pending.length() == 0 ? chunk : pending.append(chunk);
+        int done = splitter.split(text, 0, text.length(), false, new Counter());
+        if (text == pending) {
+            pending.delete(0, done);
+        } else {
+            pending.append(chunk, done, chunk.length());
+        }
+    }
+
+    /** Code points added so far. */
+    public long codePoints() {
+        return codePoints;
     }
 
     /**
-     * Trains to {@code vocabSize} ids in all: 256 bytes, then merges, then {@code specials}. Stops
-     * early if the corpus runs out of adjacent pairs. Special tokens in the corpus are cut out
-     * before counting, so no merge spans one.
+     * Trains to {@code vocabSize} ids in all: 256 bytes, then merges, then the special tokens.
+     * Stops early if the corpus runs out of adjacent pairs. Special tokens in the corpus were
+     * cut out before counting, so no merge spans one.
      */
-    public static BytePairEncoding train(String corpus, int vocabSize, SplitPattern splitPattern, List<String> specials) {
+    public BytePairEncoding train(int vocabSize) {
         int mergeableTarget = vocabSize - specials.size();
+        if (vocabSize > 1 << 17) {
+            throw new IllegalArgumentException("vocab_size " + vocabSize + " is above the most this trainer supports, "
+                    + (1 << 17));
+        }
         if (mergeableTarget < 256) {
             throw new IllegalArgumentException("vocab_size " + vocabSize + " leaves no room for the 256 byte tokens and "
                     + specials.size() + " special tokens");
         }
-        Words words = Words.count(corpus, splitPattern, specials);
+        splitter.split(pending, 0, pending.length(), true, new Counter());
+        pending.setLength(0);
+        Words words = Words.of(pieceCounts);
         List<byte[]> tokens = new ArrayList<>(mergeableTarget);
         Map<String, Integer> idByBytes = new HashMap<>();
         for (int b = 0; b < 256; b++) {
@@ -70,16 +124,34 @@ public final class BpeTrainer {
         return new BytePairEncoding(tokens.toArray(new byte[0][]), specialIds, splitPattern);
     }
 
+    /** Counts pieces; special tokens are not part of any word. */
+    private final class Counter implements PieceSplitter.Sink {
+        @Override
+        public void piece(CharSequence text, int start, int end) {
+            pieceCounts.computeIfAbsent(text.subSequence(start, end).toString(), k -> new long[1])[0]++;
+        }
+
+        @Override
+        public void special(int id) {
+        }
+    }
+
+    /**
+     * A pair of ids as one long: left in the high bits, so ordering pairs orders (left, right).
+     * 17 bits each, as ids stay below 2^17 (vocab_size is at most 100,000): then Long.hashCode
+     * (high half xor low half) spreads pairs well; with 32-bit halves, (a, b) and (b, a) and
+     * many more collide and HashMap degrades to trees.
+     */
     static long pair(int left, int right) {
-        return ((long) left << 32) | right;
+        return ((long) left << 17) | right;
     }
 
     static int left(long pair) {
-        return (int) (pair >>> 32);
+        return (int) (pair >>> 17);
     }
 
     static int right(long pair) {
-        return (int) pair;
+        return (int) (pair & 0x1FFFF);
     }
 
     private static String latin1(byte[] bytes) {
@@ -102,16 +174,7 @@ public final class BpeTrainer {
             this.frequency = frequency;
         }
 
-        static Words count(String corpus, SplitPattern split, List<String> specials) {
-            Map<String, long[]> counts = new HashMap<>();
-            List<String> segments = specials.isEmpty() ? List.of(corpus) : Arrays.asList(corpus.split(
-                    specials.stream().map(Pattern::quote).collect(Collectors.joining("|")), -1));
-            for (String segment : segments) {
-                for (int start = 0, end; start < segment.length(); start = end) {
-                    end = split.pieceEnd(segment, start, segment.length());
-                    counts.computeIfAbsent(segment.substring(start, end), k -> new long[1])[0]++;
-                }
-            }
+        static Words of(Map<String, long[]> counts) {
             int[][] ids = new int[counts.size()][];
             long[] frequency = new long[counts.size()];
             int w = 0;
@@ -130,31 +193,35 @@ public final class BpeTrainer {
     /** Frequency-weighted counts of adjacent pairs over all words, updated merge by merge. */
     private static final class PairCounts {
         private final Words words;
-        private final Map<Long, Long> count = new HashMap<>();
-        /** Words that contained the pair at some point (may be stale: checked on use). */
-        private final Map<Long, List<Integer>> wordsWith = new HashMap<>();
+        private final PairTable table = new PairTable();
         /** Max-heap of (count, pair); an entry is stale when its count no longer matches. */
         private final PriorityQueue<long[]> queue = new PriorityQueue<>((a, b) ->
                 a[0] != b[0] ? Long.compare(b[0], a[0]) : Long.compare(a[1], b[1]));
         /** Merge number that last touched each word, to visit a word once per merge. */
         private final int[] visited;
+        /** Merge number that last changed each pair slot, and the slots it changed. */
+        private int[] changedIn = new int[0];
+        private int[] changed = new int[64];
+        private int changedCount;
         private int mergeNumber;
 
         PairCounts(Words words) {
             this.words = words;
             this.visited = new int[words.ids.length];
             for (int w = 0; w < words.ids.length; w++) {
-                add(w, words.ids[w], words.frequency[w]);
+                add(w, words.ids[w], words.frequency[w], -1);
             }
-            count.forEach((pair, n) -> queue.add(new long[] {n, pair}));
+            for (int slot = 0; slot < table.size(); slot++) {
+                queue.add(new long[] {table.count(slot), table.pair(slot)});
+            }
         }
 
         /** The most frequent pair, or -1 when no word has two tokens left. */
         long mostFrequent() {
             long[] top;
             while ((top = queue.poll()) != null) {
-                Long current = count.get(top[1]);
-                if (current != null && current == top[0]) {
+                int slot = table.find(top[1]);
+                if (top[0] > 0 && table.count(slot) == top[0]) {
                     return top[1];
                 }
             }
@@ -164,10 +231,10 @@ public final class BpeTrainer {
         /** Replaces every occurrence of {@code pair} (left to right, non-overlapping) by {@code id}. */
         void merge(long pair, int id) {
             mergeNumber++;
+            changedCount = 0;
             int a = left(pair);
             int b = right(pair);
-            Map<Long, Long> touched = new HashMap<>();
-            for (int w : wordsWith.remove(pair)) {
+            for (int w : table.takeWords(table.find(pair))) {
                 if (visited[w] == mergeNumber) {
                     continue;
                 }
@@ -178,36 +245,44 @@ public final class BpeTrainer {
                     continue;
                 }
                 long f = words.frequency[w];
-                remember(touched, word);
-                remember(touched, merged);
-                add(w, word, -f);
-                add(w, merged, f);
+                add(w, word, -f, -1);
+                add(w, merged, f, id);
                 words.ids[w] = merged;
             }
-            count.remove(pair);
-            for (Long changed : touched.keySet()) {
-                Long n = count.get(changed);
-                if (n != null && n > 0) {
-                    queue.add(new long[] {n, changed});
+            for (int i = 0; i < changedCount; i++) {
+                int slot = changed[i];
+                if (table.count(slot) > 0) {
+                    queue.add(new long[] {table.count(slot), table.pair(slot)});
                 }
             }
         }
 
-        private void remember(Map<Long, Long> changed, int[] word) {
+        /**
+         * Adds {@code delta} to the count of every pair in {@code word}, and indexes the word
+         * under its pairs: all of them at first ({@code newId} -1), later only the pairs a merge
+         * created (those with {@code newId}); the others are indexed already.
+         */
+        private void add(int w, int[] word, long delta, int newId) {
             for (int i = 0; i + 1 < word.length; i++) {
-                changed.put(pair(word[i], word[i + 1]), 0L);
+                int slot = table.slot(pair(word[i], word[i + 1]));
+                table.addCount(slot, delta);
+                noteChanged(slot);
+                if (delta > 0 && (newId < 0 || word[i] == newId || word[i + 1] == newId)) {
+                    table.addWord(slot, w);
+                }
             }
         }
 
-        private void add(int w, int[] word, long delta) {
-            for (int i = 0; i + 1 < word.length; i++) {
-                long p = pair(word[i], word[i + 1]);
-                long n = count.merge(p, delta, Long::sum);
-                if (n == 0) {
-                    count.remove(p);
-                } else if (delta > 0) {
-                    wordsWith.computeIfAbsent(p, k -> new ArrayList<>()).add(w);
+        private void noteChanged(int slot) {
+            if (slot >= changedIn.length) {
+                changedIn = Arrays.copyOf(changedIn, Math.max(slot + 1, changedIn.length * 2));
+            }
+            if (changedIn[slot] != mergeNumber) {
+                changedIn[slot] = mergeNumber;
+                if (changedCount == changed.length) {
+                    changed = Arrays.copyOf(changed, changedCount * 2);
                 }
+                changed[changedCount++] = slot;
             }
         }
 

@@ -1,16 +1,13 @@
 package dev.scratchgpt.tokenizer.bpe;
 
+import dev.scratchgpt.tokenizer.vocab.IdBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * A byte-level BPE vocabulary and its encoder, as tiktoken defines them: a rank for every
@@ -32,7 +29,7 @@ public final class BytePairEncoding {
     private final int mergeableCount;
     private final RankTable ranks;
     private final Map<String, Integer> specials;
-    private final Pattern specialsRegex;
+    private final PieceSplitter splitter;
     private final SplitPattern splitPattern;
     private final Map<String, int[]> pieceCache = new ConcurrentHashMap<>();
 
@@ -58,11 +55,7 @@ public final class BytePairEncoding {
             }
             tokens[id] = special.getKey().getBytes(StandardCharsets.UTF_8);
         }
-        // Longest first, so that a special token that contains another one wins.
-        this.specialsRegex = specials.isEmpty() ? null : Pattern.compile(specials.keySet().stream()
-                .sorted(Comparator.comparingInt(String::length).reversed())
-                .map(Pattern::quote)
-                .collect(Collectors.joining("|")));
+        this.splitter = new PieceSplitter(splitPattern, specials);
     }
 
     /** Number of ids: valid ids are 0..size-1, though a published vocabulary may leave some unassigned. */
@@ -96,20 +89,18 @@ public final class BytePairEncoding {
 
     /** The ids of {@code text}; occurrences of special tokens become their single ids. */
     public int[] encode(String text) {
-        IdList out = new IdList(text.length() / 3 + 16);
-        if (specialsRegex == null) {
-            encodeOrdinary(text, 0, text.length(), out);
-        } else {
-            Matcher special = specialsRegex.matcher(text);
-            int from = 0;
-            while (special.find()) {
-                encodeOrdinary(text, from, special.start(), out);
-                out.add(specials.get(special.group()));
-                from = special.end();
-            }
-            encodeOrdinary(text, from, text.length(), out);
-        }
+        IdBuffer out = new IdBuffer(text.length() / 3 + 16);
+        encode(text, 0, text.length(), true, out);
         return out.toArray();
+    }
+
+    /**
+     * Encodes {@code text[from..to)} into {@code out}. With {@code last} false more text follows:
+     * the tail that the next characters may still change is left unencoded, and its start is
+     * returned (see {@link PieceSplitter#split}); the caller passes it again with more text.
+     */
+    int encode(CharSequence text, int from, int to, boolean last, IdBuffer out) {
+        return splitter.split(text, from, to, last, new PieceEncoder(out));
     }
 
     /** The bytes of {@code ids}, concatenated. Every id must be assigned (see {@link #isAssigned}). */
@@ -137,15 +128,22 @@ public final class BytePairEncoding {
         return new String(decodeBytes(ids), StandardCharsets.UTF_8);
     }
 
-    /** Encodes {@code text[from..to)}, which holds no special token. */
-    private void encodeOrdinary(String text, int from, int to, IdList out) {
-        if (from == to) {
-            return;
+    /** Turns each piece into ids: a whole-piece token, else the cache, else the merge loop. */
+    private final class PieceEncoder implements PieceSplitter.Sink {
+        private final IdBuffer out;
+        private byte[] buffer = new byte[64];
+
+        PieceEncoder(IdBuffer out) {
+            this.out = out;
         }
-        // The split sees the text between special tokens as a string of its own, as in tiktoken.
-        byte[] buffer = new byte[64];
-        for (int start = from, end; start < to; start = end) {
-            end = splitPattern.pieceEnd(text, start, to);
+
+        @Override
+        public void special(int id) {
+            out.add(id);
+        }
+
+        @Override
+        public void piece(CharSequence text, int start, int end) {
             if (buffer.length < 3 * (end - start)) {
                 buffer = new byte[3 * (end - start)];
             }
@@ -153,9 +151,9 @@ public final class BytePairEncoding {
             int whole = ranks.rank(buffer, 0, length);
             if (whole >= 0) {
                 out.add(whole);
-                continue;
+                return;
             }
-            String key = text.substring(start, end);
+            String key = text.subSequence(start, end).toString();
             int[] ids = pieceCache.get(key);
             if (ids == null) {
                 ids = merge(buffer, length);
@@ -163,7 +161,10 @@ public final class BytePairEncoding {
                     pieceCache.put(key, ids);
                 }
             }
-            out.addAll(ids);
+            int size = out.size();
+            out.ensureCapacity(size + ids.length);
+            System.arraycopy(ids, 0, out.array(), size, ids.length);
+            out.setSize(size + ids.length);
         }
     }
 
@@ -219,34 +220,5 @@ public final class BytePairEncoding {
     /** The mergeable tokens by rank (null where unused); for persistence and content ids. */
     public List<byte[]> mergeableTokens() {
         return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(tokens, mergeableCount)));
-    }
-
-    /** A growable int array, to avoid boxing on the encode path. */
-    private static final class IdList {
-        private int[] ids;
-        private int size;
-
-        IdList(int capacity) {
-            ids = new int[Math.max(16, capacity)];
-        }
-
-        void add(int id) {
-            if (size == ids.length) {
-                ids = Arrays.copyOf(ids, ids.length * 2);
-            }
-            ids[size++] = id;
-        }
-
-        void addAll(int[] more) {
-            if (size + more.length > ids.length) {
-                ids = Arrays.copyOf(ids, Math.max(ids.length * 2, size + more.length));
-            }
-            System.arraycopy(more, 0, ids, size, more.length);
-            size += more.length;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(ids, size);
-        }
     }
 }

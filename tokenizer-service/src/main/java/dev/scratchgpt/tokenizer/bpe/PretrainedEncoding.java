@@ -34,6 +34,8 @@ public enum PretrainedEncoding {
     private final String id;
     private final SplitPattern splitPattern;
     private final Map<String, Integer> knownSpecials;
+    /** The parsed rank file, read once (it is 0.8-1.7 MB) and shared by every vocabulary using it. */
+    private volatile byte[][] ranks;
 
     PretrainedEncoding(String id, SplitPattern splitPattern, Map<String, Integer> knownSpecials) {
         this.id = id;
@@ -76,7 +78,20 @@ public enum PretrainedEncoding {
             }
             specials.put(special, specialId);
         }
-        return new BytePairEncoding(readRanks(), specials, splitPattern);
+        return new BytePairEncoding(ranks(), specials, splitPattern);
+    }
+
+    private byte[][] ranks() {
+        byte[][] loaded = ranks;
+        if (loaded == null) {
+            synchronized (this) {
+                loaded = ranks;
+                if (loaded == null) {
+                    ranks = loaded = readRanks();
+                }
+            }
+        }
+        return loaded;
     }
 
     private byte[][] readRanks() {

@@ -11,7 +11,7 @@ final class Utf8 {
      * {@code 3 * (to - from)} bytes) and returns their number. A lone surrogate becomes '?',
      * as {@link String#getBytes} does.
      */
-    static int encode(String text, int from, int to, byte[] out) {
+    static int encode(CharSequence text, int from, int to, byte[] out) {
         int n = 0;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
