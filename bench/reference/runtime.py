@@ -8,7 +8,23 @@ import sys
 import torch
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEFAULT_CORPUS = os.path.join(REPO_ROOT, "..", "shared", "data", "tinyshakespeare.txt")
+
+
+def shared_data(name):
+    """shared/data/<name> beside the repository or one of its parents, as test-support's
+    SharedData looks for it (the corpora are never copied into the repository)."""
+    directory = REPO_ROOT
+    while True:
+        candidate = os.path.join(directory, "shared", "data", name)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return os.path.join(REPO_ROOT, "..", "shared", "data", name)  # missing: read_corpus says so
+        directory = parent
+
+
+DEFAULT_CORPUS = shared_data("tinyshakespeare.txt")
 
 
 def default_threads():
@@ -61,6 +77,8 @@ class CharTokenizer:
 
 
 def read_corpus(path):
+    if not os.path.isfile(path):
+        raise SystemExit(f"corpus {path} not found: pass --data FILE, or lay shared/data beside the repository")
     with open(path, "r", encoding="utf-8") as f:
         return f.read()
 

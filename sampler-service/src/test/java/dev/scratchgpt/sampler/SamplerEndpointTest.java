@@ -411,6 +411,10 @@ class SamplerEndpointTest {
         ModelVersion unloaded = sampler.unloadModel(UnloadModelRequest.newBuilder().setModel(BIGRAM).setVersion(1).build());
         assertEquals(ModelState.MODEL_STATE_AVAILABLE, unloaded.getState());
         assertEquals(ModelState.MODEL_STATE_AVAILABLE, model(BIGRAM).getVersions(0).getState());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(BIGRAM).setVersion(-2).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("version must be 0 (latest) or a positive version number, got -2", e.getStatus().getDescription());
         // it loads again on use
         assertFalse(sampler.generate(request(BIGRAM).setMaxNewTokens(4).build()).getSamples(0).getText().isEmpty());
     }

@@ -135,8 +135,9 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
         try {
             checkSize(request, "Encode", "EncodeStream");
             Vocabulary vocabulary = vocabulary(request.getVocabularyId());
-            int[] ids = vocabulary.encode(request.getText());
-            metrics.charactersEncoded(ids.length);
+            String text = request.getText();
+            int[] ids = vocabulary.encode(text);
+            metrics.charactersEncoded(text.codePointCount(0, text.length()));
             EncodeResponse.Builder encoded = EncodeResponse.newBuilder().setSize(ids.length);
             for (int id : ids) {
                 encoded.addIds(id);

@@ -26,6 +26,9 @@ public final class CharVocabulary implements Vocabulary {
     private final boolean hasUnk;
     /** stoi for the BMP: bmpIds[c] is the id of char c or -1, up to the largest BMP code point. */
     private final int[] bmpIds;
+    /** itos for decoding: the code point of every id, U+FFFD for unk. */
+    private final int[] decodeTable;
+    private final boolean hasSupplementary;
     private final long sourceChars;
     private final Instant createdAt;
 
@@ -56,6 +59,11 @@ public final class CharVocabulary implements Vocabulary {
         for (int i = 0; i < codePoints.length && codePoints[i] <= maxBmp; i++) {
             bmpIds[codePoints[i]] = i;
         }
+        this.decodeTable = Arrays.copyOf(codePoints, size());
+        if (hasUnk) {
+            decodeTable[codePoints.length] = REPLACEMENT;
+        }
+        this.hasSupplementary = codePoints[codePoints.length - 1] >= Character.MIN_SUPPLEMENTARY_CODE_POINT;
         this.id = ContentId.of(VocabularyKind.CHAR, size(), this::tokenBytes, unkId(), List.of(), "");
     }
 
@@ -135,8 +143,7 @@ public final class CharVocabulary implements Vocabulary {
     }
 
     private int codePointOf(int id) {
-        checkId(id, 0);
-        return id == unkId() ? REPLACEMENT : codePoints[id];
+        return decodeTable[checkId(id, 0)];
     }
 
     /** The id of a code point, or -1. */
@@ -251,22 +258,24 @@ public final class CharVocabulary implements Vocabulary {
 
         @Override
         public String decode(int[] ids, int offset, int length) {
-            StringBuilder text = new StringBuilder(length);
-            int unk = unkId();
+            int[] table = decodeTable;
+            char[] text = new char[hasSupplementary ? 2 * length : length];
+            int n = 0;
             for (int i = offset; i < offset + length; i++) {
                 int id = ids[i];
-                if (id < 0 || id >= size()) {
+                if (id < 0 || id >= table.length) {
                     checkId(id, position + i - offset);
                 }
-                int cp = id == unk ? REPLACEMENT : codePoints[id];
+                int cp = table[id];
                 if (cp < Character.MIN_SUPPLEMENTARY_CODE_POINT) {
-                    text.append((char) cp);
+                    text[n++] = (char) cp;
                 } else {
-                    text.appendCodePoint(cp);
+                    text[n++] = Character.highSurrogate(cp);
+                    text[n++] = Character.lowSurrogate(cp);
                 }
             }
             position += length;
-            return text.toString();
+            return new String(text, 0, n);
         }
 
         @Override
