@@ -234,6 +234,10 @@ class SamplerEndpointTest {
                 () -> sampler.generate(request(SMALL).setVersion(9).build()));
         assertEquals(Status.Code.NOT_FOUND, version.getStatus().getCode());
         assertEquals("model shakespeare has no version 9 (versions in the store: 1)", version.getStatus().getDescription());
+        // a name that is no model does not become a metrics series of its own
+        assertTrue(meters.find(SamplerMetrics.REQUESTS).tag("model", "nope").counters().isEmpty());
+        assertTrue(meters.find(SamplerMetrics.REQUESTS).tag("model", "unknown").tag("outcome", "not_found")
+                .counter().count() >= 1);
     }
 
     private double active(String model) {
