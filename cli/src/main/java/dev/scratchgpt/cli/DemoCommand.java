@@ -70,8 +70,8 @@ class DemoCommand implements Callable<Integer> {
         TrainingRun.Result trained;
         ManagedChannel trainer = Endpoints.channel(endpoints.trainer());
         try {
-            trained = new TrainingRun(trainer, endpoints.dataDir(), out, Terminal.isInteractive())
-                    .run(corpus, train.nameOr("demo"), demoSpec(train.toSpec()));
+            trained = Endpoints.call("trainer", endpoints.trainer(), () -> new TrainingRun(trainer, endpoints.dataDir(), out,
+                    Terminal.isInteractive()).run(corpus, train.nameOr("demo"), demoSpec(train.toSpec())));
         } finally {
             Endpoints.close(trainer);
         }
@@ -84,7 +84,7 @@ class DemoCommand implements Callable<Integer> {
             GenerateRequest request = GenerateRequest.newBuilder()
                     .setModel(trained.modelName()).setVersion(trained.modelVersion())
                     .setMaxNewTokens(maxNewTokens).build();
-            new Generation(sampler, out).stream(request);
+            Endpoints.call("sampler", endpoints.sampler(), () -> new Generation(sampler, out).stream(request));
         } finally {
             Endpoints.close(sampler);
         }

@@ -95,6 +95,22 @@ public class Endpoints {
         }
     }
 
+    /**
+     * Runs a call against one service; a service that cannot be reached is named with its
+     * address and the command that starts it.
+     */
+    public static <T> T call(String service, String target, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                throw new CliException("The " + service + " at " + target + " is unavailable ("
+                        + e.getStatus().getDescription() + "). Is it running? Start the services with ./scratchgpt up", e);
+            }
+            throw e;
+        }
+    }
+
     /** A gRPC failure as a sentence; UNAVAILABLE gets the hint a newcomer needs. */
     static String describe(StatusRuntimeException e) {
         Status status = e.getStatus();

@@ -31,7 +31,7 @@ class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         ManagedChannel channel = Endpoints.channel(endpoints.sampler());
         try {
-            new Generation(channel, spec.commandLine().getOut()).stream(sampling.toRequest(model));
+            Endpoints.call("sampler", endpoints.sampler(), () -> new Generation(channel, spec.commandLine().getOut()).stream(sampling.toRequest(model)));
             return 0;
         } finally {
             Endpoints.close(channel);

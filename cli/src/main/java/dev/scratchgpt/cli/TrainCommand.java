@@ -32,8 +32,8 @@ class TrainCommand implements Callable<Integer> {
     public Integer call() {
         ManagedChannel channel = Endpoints.channel(endpoints.trainer());
         try {
-            new TrainingRun(channel, endpoints.dataDir(), spec.commandLine().getOut(), Terminal.isInteractive())
-                    .run(corpus, train.nameOr("model"), train.toSpec());
+            Endpoints.call("trainer", endpoints.trainer(), () -> new TrainingRun(channel, endpoints.dataDir(), spec.commandLine().getOut(), Terminal.isInteractive())
+                    .run(corpus, train.nameOr("model"), train.toSpec()));
             return 0;
         } finally {
             Endpoints.close(channel);

@@ -113,13 +113,15 @@ public class SamplerEndpoint extends SamplerGrpc.SamplerImplBase {
     @Override
     @Blocking
     public void loadModel(LoadModelRequest request, StreamObserver<ModelVersion> responses) {
-        answer(responses, () -> version(registry.load(requireModel(request.getModel()), request.getVersion())));
+        answer(responses, () -> version(registry.load(requireModel(request.getModel()),
+                requireVersion(request.getVersion()))));
     }
 
     @Override
     @Blocking
     public void unloadModel(UnloadModelRequest request, StreamObserver<ModelVersion> responses) {
-        answer(responses, () -> version(registry.unload(requireModel(request.getModel()), request.getVersion())));
+        answer(responses, () -> version(registry.unload(requireModel(request.getModel()),
+                requireVersion(request.getVersion()))));
     }
 
     private <T> void start(GenerateRequest request, StreamObserver<T> responses, SamplerService.Sink sink) {
@@ -181,6 +183,14 @@ public class SamplerEndpoint extends SamplerGrpc.SamplerImplBase {
                     + " (see ListModels)").asRuntimeException();
         }
         return model;
+    }
+
+    private static int requireVersion(int version) {
+        if (version < 0) {
+            throw Status.INVALID_ARGUMENT.withDescription("version must be 0 (latest) or a positive version number,"
+                    + " got " + version).asRuntimeException();
+        }
+        return version;
     }
 
     private static dev.scratchgpt.sampler.v1.FinishReason reason(FinishReason r) {

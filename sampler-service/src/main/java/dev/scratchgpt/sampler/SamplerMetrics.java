@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The sampler's Micrometer meters, tagged by model and version ({@code /q/metrics}):
  * requests by outcome, tokens generated, time to first token, time per output token, active
- * generations and model load time. Requests refused before a model was resolved carry the
- * model name as sent and version "none".
+ * generations and model load time. Requests refused before a version was resolved carry
+ * version "none", and model "unknown" when the name they sent is not a model in the store.
  */
 final class SamplerMetrics {
 

@@ -62,7 +62,7 @@ final class SamplerService {
             params = GenerateRequests.validate(request, maxNewTokensCap);
             slots.run(() -> run(request, params, deadline, cancelled, sink));
         } catch (StatusRuntimeException e) {
-            metrics.request(request.getModel(), 0, outcome(e));
+            metrics.request(modelTag(request.getModel()), 0, outcome(e));
             throw e;
         }
     }
@@ -93,7 +93,7 @@ final class SamplerService {
             sink.failed(Status.CANCELLED.withDescription("the caller cancelled or its deadline passed")
                     .asRuntimeException());
         } catch (StatusRuntimeException e) {
-            metrics.request(model, version, outcome(e));
+            metrics.request(modelTag(model), version, outcome(e));
             sink.failed(e);
         } catch (RuntimeException e) {
             LOG.errorf(e, "generation on model %s version %d failed", model, version);
@@ -105,6 +105,11 @@ final class SamplerService {
                 active.decrementAndGet();
             }
         }
+    }
+
+    /** A name the caller sent becomes a metrics tag only if it is a model: unknown names would grow series without bound. */
+    private String modelTag(String model) {
+        return registry.knows(model) ? model : "unknown";
     }
 
     private static String outcome(StatusRuntimeException e) {

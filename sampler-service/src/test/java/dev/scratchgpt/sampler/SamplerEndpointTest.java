@@ -234,6 +234,10 @@ class SamplerEndpointTest {
                 () -> sampler.generate(request(SMALL).setVersion(9).build()));
         assertEquals(Status.Code.NOT_FOUND, version.getStatus().getCode());
         assertEquals("model shakespeare has no version 9 (versions in the store: 1)", version.getStatus().getDescription());
+        // a name that is no model does not become a metrics series of its own
+        assertTrue(meters.find(SamplerMetrics.REQUESTS).tag("model", "nope").counters().isEmpty());
+        assertTrue(meters.find(SamplerMetrics.REQUESTS).tag("model", "unknown").tag("outcome", "not_found")
+                .counter().count() >= 1);
     }
 
     private double active(String model) {
@@ -411,6 +415,10 @@ class SamplerEndpointTest {
         ModelVersion unloaded = sampler.unloadModel(UnloadModelRequest.newBuilder().setModel(BIGRAM).setVersion(1).build());
         assertEquals(ModelState.MODEL_STATE_AVAILABLE, unloaded.getState());
         assertEquals(ModelState.MODEL_STATE_AVAILABLE, model(BIGRAM).getVersions(0).getState());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(BIGRAM).setVersion(-2).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("version must be 0 (latest) or a positive version number, got -2", e.getStatus().getDescription());
         // it loads again on use
         assertFalse(sampler.generate(request(BIGRAM).setMaxNewTokens(4).build()).getSamples(0).getText().isEmpty());
     }

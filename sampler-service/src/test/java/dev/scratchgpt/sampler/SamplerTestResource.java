@@ -14,8 +14,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The sampler's world for a test: the real tokenizer service (with the course's tinyshakespeare
@@ -36,6 +38,7 @@ public class SamplerTestResource implements QuarkusTestResourceLifecycleManager 
     public static final int BLOCK = 16;
 
     private final TokenizerServiceResource tokenizer = new TokenizerServiceResource();
+    private Path store;
 
     static ModelConfig bigConfig() {
         return new ModelConfig(65, 256, 4, 4, 128, true, true);
@@ -46,7 +49,7 @@ public class SamplerTestResource implements QuarkusTestResourceLifecycleManager 
         Map<String, String> config = new HashMap<>(tokenizer.start());
         String vocabularyId = createShakespeareVocabulary(Integer.parseInt(config.get("quarkus.grpc.clients.tokenizer.port")));
         try {
-            Path store = Files.createTempDirectory("sampler-test-store");
+            store = Files.createTempDirectory("sampler-test-store");
             TestModels.publish(store, SMALL, ModelType.GPT, TestModels.smallGpt(65, BLOCK), vocabularyId, 1);
             TestModels.publish(store, BIGRAM, ModelType.BIGRAM, ModelConfig.bigram(65, BLOCK), vocabularyId, 2);
             TestModels.publish(store, BIG, ModelType.GPT, bigConfig(), vocabularyId, 3);
@@ -78,5 +81,12 @@ public class SamplerTestResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public void stop() {
         tokenizer.stop();
+        if (store != null) {
+            try (Stream<Path> files = Files.walk(store)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

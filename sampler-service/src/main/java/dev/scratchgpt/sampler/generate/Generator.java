@@ -48,17 +48,16 @@ public final class Generator {
             texts[b] = new SampleText(vocabulary, params.stop());
         }
         TokenSampler sampler = new TokenSampler(params);
-        int total = start.length;
         long[] next = new long[batch];
         int running = batch;
         try (LanguageModel.Forward forward = model.open(batch, kvCache)) {
-            float[][] logits = forward.prefill(window(contexts, total));
+            float[][] logits = forward.prefill(window(contexts));
             for (int step = 0; step < params.maxNewTokens() && running > 0; step++) {
                 if (cancelled.getAsBoolean()) {
                     throw new GenerationCancelledException(step);
                 }
                 if (step > 0) {
-                    logits = forward.canStep() ? forward.step(next) : forward.prefill(window(contexts, total));
+                    logits = forward.canStep() ? forward.step(next) : forward.prefill(window(contexts));
                 }
                 for (int b = 0; b < batch; b++) {
                     int id = sampler.next(logits[b], random[b]);
@@ -74,7 +73,6 @@ public final class Generator {
                         running--;
                     }
                 }
-                total++;
             }
         }
         List<Generation.Sample> samples = new ArrayList<>(batch);
@@ -90,7 +88,7 @@ public final class Generator {
     }
 
     /** The last contextSize tokens of every row (rows have equal length). */
-    private long[][] window(List<long[]> contexts, int total) {
+    private long[][] window(List<long[]> contexts) {
         long[][] w = new long[contexts.size()][];
         for (int b = 0; b < w.length; b++) {
             long[] c = contexts.get(b);

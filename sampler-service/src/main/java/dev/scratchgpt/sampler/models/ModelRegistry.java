@@ -194,6 +194,11 @@ public final class ModelRegistry implements AutoCloseable {
     public record ModelSnapshot(String name, int latestVersion, List<VersionStatus> versions) {
     }
 
+    /** Whether the store had this model at the last read (metrics tag only names known models). */
+    public boolean knows(String model) {
+        return models.containsKey(model);
+    }
+
     public VersionStatus status(String model, int version) {
         Slot slot = versionsOf(model).get(version);
         if (slot == null) {
