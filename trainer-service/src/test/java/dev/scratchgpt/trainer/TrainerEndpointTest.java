@@ -121,6 +121,14 @@ class TrainerEndpointTest {
                 .reduce((a, b) -> b).orElseThrow();
         assertTrue(lastStep.getTokensPerSecond() > 0 && lastStep.hasBatchLoss() && lastStep.getLearningRate() > 0);
 
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("scratchgpt_trainer_jobs{state=\"succeeded\"}"), "jobs by state");
+        assertTrue(metrics.contains("scratchgpt_trainer_step_seconds_count"), "step time");
+        assertTrue(metrics.contains("scratchgpt_trainer_loss{split=\"val\"}"), "val loss");
+        assertTrue(metrics.contains("scratchgpt_trainer_tokens_per_second"), "tokens/s");
+
         ExportModelResponse exported = trainer.exportModel(ExportModelRequest.newBuilder().setJobId(job.getJobId()).build());
         assertEquals(2, exported.getModelVersion());
         assertEquals(300, exported.getStep());

@@ -38,6 +38,8 @@ import java.util.concurrent.TimeoutException;
 public final class Tokenization {
 
     private static final int CHUNK = 1 << 20;
+    /** Bytes per streamed message: the Vert.x gRPC server refuses messages over 256 KiB. */
+    private static final int MESSAGE_BYTES = 64 * 1024;
 
     /** A corpus encoded with a vocabulary. */
     public record Encoded(String vocabularyId, int vocabSize, long tokens, Path idsFile) {
@@ -178,9 +180,9 @@ public final class Tokenization {
 
     private static void streamFile(Path file, ChunkSink sink, StreamObserver<?> requests) {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[CHUNK];
+            byte[] buf = new byte[MESSAGE_BYTES];
             int r;
-            while ((r = in.readNBytes(buf, 0, CHUNK)) > 0) {
+            while ((r = in.readNBytes(buf, 0, MESSAGE_BYTES)) > 0) {
                 sink.accept(ByteString.copyFrom(buf, 0, r));
             }
             requests.onCompleted();

@@ -101,7 +101,11 @@ public final class TrainingLoop {
             while (true) {
                 if (step % spec.getEvalInterval() == 0 || step == spec.getMaxSteps()) {
                     // deterministic per step, so a resumed run repeats the estimate at its start exactly
-                    float[] losses = estimateLoss(manager, model, batches, step);
+                    float[] losses = estimateLoss(manager, model, batches, step, cancelled);
+                    if (losses == null) {
+                        stopped = true; // cancelled during the estimate (hundreds of batches at gpt sizes)
+                        break;
+                    }
                     listener.onEval(step, losses[0], losses[1]);
                 }
                 if (step >= spec.getMaxSteps()) {
@@ -148,20 +152,29 @@ public final class TrainingLoop {
     }
 
     /** The course's estimate_loss: mean loss over eval_iters batches of each split, dropout off. */
-    private float[] estimateLoss(NDManager manager, LanguageModel model, Batches batches, int step) {
+    private float[] estimateLoss(NDManager manager, LanguageModel model, Batches batches, int step,
+                                 BooleanSupplier cancelled) {
         float[] out = new float[2];
         for (int split = 0; split < 2; split++) {
             synchronized (EngineRandom.LOCK) {
                 EngineRandom.seed(spec.getSeed() ^ 0x5DEECE66DL, step * 2L + split);
-                out[split] = meanLoss(manager, model, batches, split == 1);
+                out[split] = meanLoss(manager, model, batches, split == 1, cancelled);
+            }
+            if (Float.isNaN(out[split]) && cancelled.getAsBoolean()) {
+                return null;
             }
         }
         return out;
     }
 
-    private float meanLoss(NDManager manager, LanguageModel model, Batches batches, boolean validation) {
+    /** Mean loss over eval_iters batches, or NaN when cancelled part way. */
+    private float meanLoss(NDManager manager, LanguageModel model, Batches batches, boolean validation,
+                           BooleanSupplier cancelled) {
         double sum = 0;
         for (int k = 0; k < spec.getEvalIters(); k++) {
+            if (cancelled.getAsBoolean()) {
+                return Float.NaN;
+            }
             try (NDScope scope = new NDScope()) { // one batch's activations at a time
                 NDList xy = batches.sample(manager, validation, spec.getBatchSize(), spec.getBlockSize());
                 sum += LanguageModel.crossEntropy(model.forward(xy.get(0), false), xy.get(1)).getFloat();

@@ -57,7 +57,7 @@ public final class TrainingSpecs {
         if (!in.hasGradClip()) b.setGradClip(gpt ? 1.0f : 0f);
         if (in.getLrSchedule() == LrSchedule.LR_SCHEDULE_UNSPECIFIED) b.setLrSchedule(LrSchedule.LR_SCHEDULE_CONSTANT);
         if (b.getLrSchedule() == LrSchedule.LR_SCHEDULE_COSINE) {
-            if (!in.hasWarmupSteps()) b.setWarmupSteps(Math.min(100, b.getMaxSteps() / 10));
+            if (!in.hasWarmupSteps()) b.setWarmupSteps(100);
             if (!in.hasMinLearningRate()) b.setMinLearningRate(b.getLearningRate() / 10);
         }
         if (!in.hasCheckpointInterval()) b.setCheckpointInterval(b.getEvalInterval());
@@ -113,7 +113,7 @@ public final class TrainingSpecs {
             throw TrainerError.invalid("spec.grad_clip " + s.getGradClip() + " must be 0 (off) or a positive number");
         }
         if (s.getLrSchedule() == LrSchedule.LR_SCHEDULE_COSINE) {
-            range("spec.warmup_steps", s.getWarmupSteps(), 0, s.getMaxSteps());
+            range("spec.warmup_steps", s.getWarmupSteps(), 0, 10_000_000); // may exceed max_steps, as nanoGPT allows
             if (!(s.getMinLearningRate() >= 0 && s.getMinLearningRate() <= s.getLearningRate())) {
                 throw TrainerError.invalid("spec.min_learning_rate " + s.getMinLearningRate()
                         + " is outside the allowed range [0, learning_rate " + s.getLearningRate() + "]");

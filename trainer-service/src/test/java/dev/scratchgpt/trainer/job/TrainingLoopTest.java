@@ -111,6 +111,17 @@ class TrainingLoopTest {
     }
 
     @Test
+    void aCancelDuringALongEstimateStopsAtOnce(@TempDir Path dir) throws IOException {
+        int[] v = new int[1];
+        long[] ids = shakespeareIds(v);
+        TrainingSpec spec = tinyGpt(30).toBuilder().setEvalIters(1_000_000).build(); // hours of batches
+        Recorder r = new Recorder();
+        int stopped = new TrainingLoop(spec, ids, v[0], Device.cpu(), dir, r).run(() -> true);
+        assertEquals(0, stopped);
+        assertTrue(r.evals.isEmpty(), "a cut-short estimate is not reported");
+    }
+
+    @Test
     void theBigramLearnsToo(@TempDir Path dir) throws IOException {
         int[] v = new int[1];
         long[] ids = shakespeareIds(v);
