@@ -88,8 +88,9 @@ def main(argv):
     runtime.kv("result", new_tokens=args.new_tokens, tokens_per_s=args.new_tokens / total,
                ttft_ms=1000 * token_seconds[0], **at_full_context,
                total_s=total, threads=args.threads, blas=runtime.blas_name())
-    text = "".join(chars[i] for i in idx[0, len(prompt):].tolist())
-    print(text[:args.show], file=sys.stderr)
+    if args.show > 0:
+        text = "".join(chars[i] for i in idx[0, len(prompt):].tolist())
+        print(text[:args.show], file=sys.stderr)
 
 
 if __name__ == "__main__":
