@@ -59,6 +59,14 @@ public final class BpeBench {
             System.out.printf("encode %-11s ours %6.1f MB/s   jtokkit %6.1f MB/s   ratio %.2f   (%d tokens, identical)%n",
                     pretrained.id(), oursMbs, refMbs, oursMbs / refMbs, expected.length);
         }
+
+        // Worst case: text with no split point is one piece; the merge must stay O(n log n).
+        BytePairEncoding cl100k = PretrainedEncoding.CL100K_BASE.load(List.of());
+        String onePiece = "a".repeat(4_000_000);
+        long t0 = System.nanoTime();
+        int tokens = cl100k.encode(onePiece).length;
+        System.out.printf("encode cl100k_base, 4 MB single piece (\"aaaa...\"): %.2f s (%d tokens)%n",
+                (System.nanoTime() - t0) / 1e9, tokens);
     }
 
     /**

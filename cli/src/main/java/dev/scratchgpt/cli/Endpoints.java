@@ -2,8 +2,10 @@ package dev.scratchgpt.cli;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -68,10 +70,36 @@ public class Endpoints {
     }
 
     public static ManagedChannel channel(String target) {
-        return ManagedChannelBuilder.forTarget(target)
+        return channel(target, clientToken());
+    }
+
+    /** A plaintext channel that sends {@code authorization: Bearer <token>} on every call when a token is given. */
+    public static ManagedChannel channel(String target, String token) {
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
+                .maxInboundMessageSize(64 * 1024 * 1024);
+        if (token != null && !token.isBlank()) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token.trim());
+            builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        return builder.build();
+    }
+
+    /**
+     * The token the services expect, read as they read theirs (docs/security.md):
+     * SCRATCHGPT_AUTH_CLIENT_TOKEN, else the first of SCRATCHGPT_AUTH_TOKENS; none when unset.
+     */
+    static String clientToken() {
+        String client = System.getenv("SCRATCHGPT_AUTH_CLIENT_TOKEN");
+        if (client != null && !client.isBlank()) {
+            return client.trim();
+        }
+        String tokens = System.getenv("SCRATCHGPT_AUTH_TOKENS");
+        if (tokens != null && !tokens.isBlank()) {
+            return tokens.split(",")[0].trim();
+        }
+        return null;
     }
 
     public static void close(ManagedChannel channel) {

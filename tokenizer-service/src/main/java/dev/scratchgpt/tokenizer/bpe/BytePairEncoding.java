@@ -24,6 +24,8 @@ public final class BytePairEncoding {
 
     /** Pieces cached per vocabulary; beyond this the encoder still works, only uncached. */
     private static final int CACHE_LIMIT = 1 << 18;
+    /** Longer pieces are neither cached (rarely repeated) nor merged by the quadratic loop. */
+    static final int LONG_PIECE = 256;
 
     private final byte[][] tokens;
     private final int mergeableCount;
@@ -153,12 +155,17 @@ public final class BytePairEncoding {
                 out.add(whole);
                 return;
             }
-            String key = text.subSequence(start, end).toString();
-            int[] ids = pieceCache.get(key);
-            if (ids == null) {
-                ids = merge(buffer, length);
-                if (pieceCache.size() < CACHE_LIMIT) {
-                    pieceCache.put(key, ids);
+            int[] ids;
+            if (length > LONG_PIECE) {
+                ids = mergeLong(buffer, length);
+            } else {
+                String key = text.subSequence(start, end).toString();
+                ids = pieceCache.get(key);
+                if (ids == null) {
+                    ids = merge(buffer, length);
+                    if (pieceCache.size() < CACHE_LIMIT) {
+                        pieceCache.put(key, ids);
+                    }
                 }
             }
             int size = out.size();
@@ -168,8 +175,11 @@ public final class BytePairEncoding {
         }
     }
 
-    /** tiktoken's byte_pair_merge over {@code bytes[0..length)}: the ids of the merged parts. */
-    private int[] merge(byte[] bytes, int length) {
+    /**
+     * tiktoken's byte_pair_merge over {@code bytes[0..length)}: the ids of the merged parts.
+     * Each step scans all pairs for the lowest rank, so it is quadratic: fine for words.
+     */
+    int[] merge(byte[] bytes, int length) {
         // Part i spans bytes[start[i]..start[i+1]); pairRank[i] is the rank of parts i and i+1 joined.
         int parts = length;
         int[] start = new int[parts + 1];
@@ -210,6 +220,71 @@ public final class BytePairEncoding {
             }
         }
         return ids;
+    }
+
+    /**
+     * The same merges as {@link #merge}, in O(n log n) for long pieces (a megabyte without a
+     * space is one piece): parts form a linked list, candidate pairs wait in a heap ordered by
+     * (rank, position) - the lowest rank, leftmost first, as the scan picks - and an entry is
+     * skipped when its pair has changed since it was queued.
+     */
+    int[] mergeLong(byte[] bytes, int length) {
+        // Parts are named by their first byte's offset; next[i] is the next part's offset (length at the end).
+        int[] next = new int[length];
+        int[] prev = new int[length];
+        boolean[] gone = new boolean[length];
+        for (int i = 0; i < length; i++) {
+            next[i] = i + 1;
+            prev[i] = i - 1;
+        }
+        // Entry: rank in the high 32 bits, offset of the left part in the low ones; the end of
+        // the pair is re-derived on pop and the rank re-checked, which detects stale entries.
+        LongHeap heap = new LongHeap(length);
+        for (int i = 0; i + 1 < length; i++) {
+            int rank = ranks.rank(bytes, i, i + 2);
+            if (rank >= 0) {
+                heap.add(((long) rank << 32) | i);
+            }
+        }
+        int parts = length;
+        while (!heap.isEmpty()) {
+            long entry = heap.poll();
+            int i = (int) entry;
+            int rank = (int) (entry >>> 32);
+            if (gone[i] || next[i] >= length || ranks.rank(bytes, i, end(next, next[i], length)) != rank) {
+                continue;
+            }
+            int j = next[i];
+            gone[j] = true;
+            next[i] = next[j];
+            if (next[j] < length) {
+                prev[next[j]] = i;
+            }
+            parts--;
+            if (next[i] < length) {
+                int right = ranks.rank(bytes, i, end(next, next[i], length));
+                if (right >= 0) {
+                    heap.add(((long) right << 32) | i);
+                }
+            }
+            if (prev[i] >= 0) {
+                int left = ranks.rank(bytes, prev[i], next[i]);
+                if (left >= 0) {
+                    heap.add(((long) left << 32) | prev[i]);
+                }
+            }
+        }
+        int[] ids = new int[parts];
+        int n = 0;
+        for (int i = 0; i < length; i = next[i]) {
+            ids[n++] = ranks.rank(bytes, i, next[i]);
+        }
+        return ids;
+    }
+
+    /** End of part {@code i}: where the part after it starts. */
+    private static int end(int[] next, int i, int length) {
+        return i < length ? next[i] : length;
     }
 
     private int rankOrMax(byte[] bytes, int from, int to) {

@@ -73,6 +73,38 @@ class PretrainedEncodingTest {
         }
     }
 
+    /** Pieces longer than {@link BytePairEncoding#LONG_PIECE} bytes take the heap-based merge. */
+    @ParameterizedTest
+    @EnumSource(PretrainedEncoding.class)
+    void encodesLongPiecesLikeJtokkit(PretrainedEncoding encoding) {
+        BytePairEncoding ours = encoding.load(List.of());
+        Random random = new Random(11);
+        StringBuilder letters = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            letters.append((char) ('a' + random.nextInt(26)));
+        }
+        for (String text : List.of("a".repeat(20_000), " " + "ab".repeat(3000), letters.toString(),
+                "1234567890".repeat(300), "!?".repeat(2000) + "\n", "😀".repeat(500), " ".repeat(5000) + "x")) {
+            assertSameAsJtokkit(encoding, ours, text);
+        }
+    }
+
+    /** The quadratic scan and the heap-based merge choose the same merges on any bytes. */
+    @ParameterizedTest
+    @EnumSource(PretrainedEncoding.class)
+    void heapMergeEqualsScanMerge(PretrainedEncoding encoding) {
+        BytePairEncoding ours = encoding.load(List.of());
+        Random random = new Random(12);
+        byte[] alphabet = "aabbeehhilnorsttt  .,'\n".getBytes(StandardCharsets.UTF_8);
+        for (int round = 0; round < 300; round++) {
+            byte[] bytes = new byte[1 + random.nextInt(400)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = round % 3 == 0 ? (byte) random.nextInt(256) : alphabet[random.nextInt(alphabet.length)];
+            }
+            assertArrayEquals(ours.merge(bytes, bytes.length), ours.mergeLong(bytes, bytes.length), "round " + round);
+        }
+    }
+
     @Test
     void specialTokensGetTheirPublishedIdsAndOnlyWhenRequested() {
         String text = "Hello<|endoftext|>world";
