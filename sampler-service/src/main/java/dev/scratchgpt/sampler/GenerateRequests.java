@@ -18,6 +18,8 @@ final class GenerateRequests {
     static final int MAX_SAMPLES = 16;
     static final int MAX_STOP = 4;
     static final int MAX_STOP_CHARS = 256;
+    /** The model reads only its last block_size tokens; a longer prompt is wasted encoding work. */
+    static final int MAX_PROMPT_CHARS = 1_000_000;
 
     private GenerateRequests() {
     }
@@ -28,6 +30,11 @@ final class GenerateRequests {
         }
         if (r.hasVersion() && r.getVersion() < 0) {
             throw invalid("version must be 0 (latest) or a positive version number, got " + r.getVersion());
+        }
+        if (r.getPrompt().length() > MAX_PROMPT_CHARS || r.getPromptIdsCount() > MAX_PROMPT_CHARS) {
+            throw invalid("prompt must be at most " + MAX_PROMPT_CHARS + " characters (or prompt_ids as many ids), got "
+                    + Math.max(r.getPrompt().length(), r.getPromptIdsCount())
+                    + "; the model reads only the last block_size tokens of it");
         }
         if (!r.getPrompt().isEmpty() && r.getPromptIdsCount() > 0) {
             throw invalid("prompt and prompt_ids are mutually exclusive: send the text or its ids, not both");

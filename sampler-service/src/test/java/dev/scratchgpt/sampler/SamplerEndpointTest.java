@@ -203,6 +203,8 @@ class SamplerEndpointTest {
                         "stop allows at most 4 sequences, got 5"),
                 bad("stop empty", b -> b.addStop(""), "stop[0] must be 1..256 characters long, got 0"),
                 bad("stop too long", b -> b.addStop("x".repeat(257)), "stop[0] must be 1..256 characters long, got 257"),
+                bad("prompt too long", b -> b.setPrompt("a".repeat(1_000_001)),
+                        "prompt must be at most 1000000 characters (or prompt_ids as many ids), got 1000001"),
                 bad("prompt and prompt_ids", b -> b.setPrompt("A").addPromptIds(1), "prompt and prompt_ids are mutually exclusive"),
                 bad("prompt_ids negative", b -> b.addPromptIds(-3), "prompt_ids[0] is -3; ids are 0..vocab_size-1"),
                 bad("prompt_ids beyond vocabulary", b -> b.addPromptIds(1).addPromptIds(65), "prompt_ids[1] is 65; this model's ids are 0..64"),

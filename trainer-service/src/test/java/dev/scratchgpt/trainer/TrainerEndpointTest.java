@@ -97,6 +97,14 @@ class TrainerEndpointTest {
     }
 
     @Test
+    void uploadTakesChunksFarLargerThanQuarkussDefaultMessageLimit() throws Exception {
+        byte[] bytes = shakespeare(1_100_000); // the whole corpus in one 1.1 MB message
+        Corpus corpus = TrainerClient.upload(channel, bytes, bytes.length);
+        assertEquals(bytes.length, corpus.getSizeBytes());
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), corpus.getCorpusId());
+    }
+
+    @Test
     void aTinyGptLearnsWellBelowLnVAndIsExported() throws Exception {
         Corpus corpus = upload(shakespeare(100_000));
         Job job = trainer.startTraining(StartTrainingRequest.newBuilder().setCorpusId(corpus.getCorpusId())

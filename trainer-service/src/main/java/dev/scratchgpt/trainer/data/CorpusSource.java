@@ -64,7 +64,9 @@ public final class CorpusSource {
             }
             return store.store(response.body(), uri.getPath());
         } catch (IOException e) {
-            throw new TrainerError(Status.Code.UNAVAILABLE, "could not download corpus_url '" + url + "': " + e.getMessage());
+            // Connection failures often carry no message; the exception's kind is the useful part.
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new TrainerError(Status.Code.UNAVAILABLE, "could not download corpus_url '" + url + "': " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TrainerError(Status.Code.CANCELLED, "download of corpus_url '" + url + "' was interrupted");

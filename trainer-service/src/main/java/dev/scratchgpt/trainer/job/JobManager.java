@@ -169,8 +169,7 @@ public final class JobManager implements AutoCloseable {
         Entry e = entry(jobId);
         synchronized (e) {
             Job job = get(jobId);
-            watcher.onEvent(event(e, EventKind.EVENT_KIND_STATE).setQueuePosition(job.getQueuePosition())
-                    .setMessage("current state").build());
+            watcher.onEvent(event(e, EventKind.EVENT_KIND_STATE).setQueuePosition(job.getQueuePosition()).build());
             if (isFinal(job.getState())) {
                 watcher.onEnd();
                 return () -> { };

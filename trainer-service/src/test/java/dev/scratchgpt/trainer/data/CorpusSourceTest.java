@@ -88,6 +88,20 @@ class CorpusSourceTest {
         }
     }
 
+    @Test
+    void aRefusedConnectionIsUnavailableWithASentenceNotNull(@TempDir Path data) throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        CorpusSource source = new CorpusSource(new CorpusStore(data, 100), data, Duration.ofSeconds(5));
+        TrainerError e = assertThrows(TrainerError.class, () -> source.byUrl("http://127.0.0.1:" + closedPort + "/x.txt"));
+        assertEquals(Status.Code.UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().startsWith("could not download corpus_url 'http://127.0.0.1:" + closedPort + "/x.txt': "),
+                e.getMessage());
+        assertFalse(e.getMessage().endsWith("null"), e.getMessage());
+    }
+
     private static void respond(com.sun.net.httpserver.HttpExchange ex, String body) throws java.io.IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, bytes.length);
