@@ -87,7 +87,7 @@ class EndToEndTest {
         Path svg = data.resolve("models/e2e/" + version + "/loss.svg");
         assertTrue(train.out.contains("Loss curve: " + svg), train.out);
         assertTrue(Files.isRegularFile(data.resolve("models/e2e/" + version + "/model.onnx")), "the trainer exported the model");
-        Job job = onlyJob();
+        Job job = job("e2e");
         assertEquals(JobState.JOB_STATE_SUCCEEDED, job.getState());
         assertEquals(version, job.getModelVersion());
         assertTrue(job.getLossHistoryCount() >= 3, "evaluations at 50, 100, 150: " + job.getLossHistoryList());
@@ -109,10 +109,40 @@ class EndToEndTest {
                 "generated character U+" + Integer.toHexString(c) + " is not in the corpus: [" + sample + "]"));
     }
 
-    private static Job onlyJob() {
+    @Test
+    void aBpeVocabularyTrainsAndSamplesThroughTheSameServices() throws Exception {
+        String text = Files.readString(SharedData.tinyShakespeare()).substring(0, 40_000);
+        Path corpus = data.resolve("e2e-bpe-corpus.txt");
+        Files.writeString(corpus, text);
+        Set<Integer> vocabulary = text.codePoints().boxed().collect(Collectors.toSet());
+
+        Run train = cli("train", "--corpus", corpus.toString(), "--name", "e2e-bpe", "--tokenizer", "bpe",
+                "--vocab-size", "300", "--model-type", "gpt", "--n-layer", "2", "--n-head", "2", "--n-embd", "32",
+                "--block-size", "16", "--batch-size", "8", "--max-steps", "60", "--lr", "3e-3", "--dropout", "0",
+                "--eval-interval", "30", "--eval-iters", "4", "--seed", "7",
+                "--trainer-address", "127.0.0.1:" + trainer.port(), "--data-dir", data.toString());
+        assertEquals(0, train.exit, "train failed:\n" + train.out + train.err);
+        Job job = job("e2e-bpe");
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, job.getState());
+        assertEquals(300, job.getVocabSize(), "256 byte tokens + 44 merges");
+
+        // Greedy, so the sample is made of the corpus's own tokens: ASCII text of its characters,
+        // each BPE token one or more characters, decoded without broken characters.
+        Run generate = cli("generate", "--model", "e2e-bpe", "--prompt", "ROMEO:", "--max-new-tokens", "40",
+                "--temperature", "0", "--sampler-address", "127.0.0.1:" + sampler.port());
+        assertEquals(0, generate.exit, "generate failed:\n" + generate.out + generate.err);
+        assertTrue(generate.out.startsWith("ROMEO:"), generate.out);
+        String sample = generate.out.substring("ROMEO:".length(), generate.out.length() - System.lineSeparator().length());
+        assertTrue(sample.codePointCount(0, sample.length()) >= 40, "40 tokens of at least one character: [" + sample + "]");
+        sample.codePoints().forEach(c -> assertTrue(vocabulary.contains(c),
+                "generated character U+" + Integer.toHexString(c) + " is not in the corpus: [" + sample + "]"));
+    }
+
+    private static Job job(String modelName) {
         ManagedChannel channel = trainer.channel();
         try {
-            var jobs = TrainerGrpc.newBlockingStub(channel).listJobs(ListJobsRequest.getDefaultInstance()).getJobsList();
+            var jobs = TrainerGrpc.newBlockingStub(channel).listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()
+                    .stream().filter(j -> j.getModelName().equals(modelName)).toList();
             assertEquals(1, jobs.size(), jobs.toString());
             return jobs.get(0);
         } finally {
