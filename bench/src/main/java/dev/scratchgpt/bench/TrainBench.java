@@ -2,6 +2,7 @@ package dev.scratchgpt.bench;
 
 import ai.djl.Device;
 import dev.scratchgpt.testing.SharedData;
+import dev.scratchgpt.tokenizer.vocab.CharVocabulary;
 import dev.scratchgpt.trainer.job.TrainingLoop;
 import dev.scratchgpt.trainer.job.TrainingSpecs;
 import dev.scratchgpt.trainer.v1.LrSchedule;
@@ -12,14 +13,14 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * The trainer's training loop on tinyshakespeare, in process (the same TrainingLoop a job runs;
- * the character vocabulary is built here as the tokenizer builds it: sorted distinct code points).
+ * the character vocabulary is the tokenizer's own CharVocabulary).
  *
  * <pre>
  * bench/run TrainBench --preset bigram                      # seed notebook: val <= 2.50
@@ -49,11 +50,7 @@ public final class TrainBench {
         }
         TrainingSpec.Builder spec = switch (preset) {
             case "bigram" -> TrainingSpec.newBuilder().setModelType(ModelType.MODEL_TYPE_BIGRAM);
-            case "nanogpt-cpu" -> TrainingSpec.newBuilder().setModelType(ModelType.MODEL_TYPE_GPT)
-                    .setNLayer(4).setNHead(4).setNEmbd(128).setBlockSize(64).setBatchSize(12).setMaxSteps(2000)
-                    .setDropout(0f).setLearningRate(1e-3f).setLrSchedule(LrSchedule.LR_SCHEDULE_COSINE)
-                    .setWarmupSteps(100).setMinLearningRate(1e-4f).setWeightDecay(0.1f).setBeta2(0.99f)
-                    .setGradClip(1f).setEvalInterval(250).setEvalIters(200);
+            case "nanogpt-cpu" -> nanoGptCpu();
             default -> throw new IllegalArgumentException("unknown preset " + preset + "; use bigram or nanogpt-cpu");
         };
         if (steps != null) {
@@ -69,14 +66,9 @@ public final class TrainBench {
         resolved = resolved.toBuilder().setCheckpointInterval(resolved.getMaxSteps()).build();
 
         String text = Files.readString(SharedData.tinyShakespeare());
-        TreeSet<Integer> chars = new TreeSet<>();
-        text.codePoints().forEach(chars::add);
-        int[] index = new int[chars.last() + 1];
-        int v = 0;
-        for (int c : chars) {
-            index[c] = v++;
-        }
-        long[] ids = text.codePoints().mapToLong(c -> index[c]).toArray();
+        CharVocabulary vocabulary = CharVocabulary.of(text, false, Instant.now());
+        int v = vocabulary.size();
+        long[] ids = Arrays.stream(vocabulary.encode(text)).asLongStream().toArray();
 
         System.out.println("machine: " + uptime());
         System.out.printf("config preset=%s model=%s batch=%d block=%d steps=%d n_layer=%d n_head=%d n_embd=%d dropout=%s "
@@ -118,6 +110,15 @@ public final class TrainBench {
                 + (steps != null ? " --steps " + steps : "")
                 + (evalInterval != null ? " --eval-interval " + evalInterval : "")
                 + (evalIters != null ? " --eval-iters " + evalIters : ""));
+    }
+
+    /** nanoGPT's CPU configuration for shakespeare_char (ARCHITECTURE.md's reference points). */
+    static TrainingSpec.Builder nanoGptCpu() {
+        return TrainingSpec.newBuilder().setModelType(ModelType.MODEL_TYPE_GPT)
+                .setNLayer(4).setNHead(4).setNEmbd(128).setBlockSize(64).setBatchSize(12).setMaxSteps(2000)
+                .setDropout(0f).setLearningRate(1e-3f).setLrSchedule(LrSchedule.LR_SCHEDULE_COSINE)
+                .setWarmupSteps(100).setMinLearningRate(1e-4f).setWeightDecay(0.1f).setBeta2(0.99f)
+                .setGradClip(1f).setEvalInterval(250).setEvalIters(200);
     }
 
     private static String uptime() {

@@ -9,8 +9,6 @@ import dev.scratchgpt.tokenizer.vocab.CharVocabulary;
 import dev.scratchgpt.trainer.data.Batches;
 import dev.scratchgpt.trainer.job.TrainingLoop;
 import dev.scratchgpt.trainer.job.TrainingSpecs;
-import dev.scratchgpt.trainer.v1.LrSchedule;
-import dev.scratchgpt.trainer.v1.ModelType;
 import dev.scratchgpt.trainer.v1.TrainingSpec;
 
 import java.nio.file.Files;
@@ -45,11 +43,8 @@ public final class VocabularyComparisonBench {
                         + "; use [--steps N] [--bpe-size N]");
             }
         }
-        TrainingSpec spec = TrainingSpecs.withDefaults(TrainingSpec.newBuilder().setModelType(ModelType.MODEL_TYPE_GPT)
-                .setNLayer(4).setNHead(4).setNEmbd(128).setBlockSize(64).setBatchSize(12).setMaxSteps(steps)
-                .setDropout(0f).setLearningRate(1e-3f).setLrSchedule(LrSchedule.LR_SCHEDULE_COSINE)
-                .setWarmupSteps(100).setMinLearningRate(1e-4f).setWeightDecay(0.1f).setBeta2(0.99f)
-                .setGradClip(1f).setEvalInterval(steps).setEvalIters(200).build());
+        TrainingSpec spec = TrainingSpecs.withDefaults(
+                TrainBench.nanoGptCpu().setMaxSteps(steps).setEvalInterval(steps).build());
         spec = spec.toBuilder().setCheckpointInterval(steps).build();
         String text = Files.readString(SharedData.tinyShakespeare());
 
