@@ -29,11 +29,14 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path dataDir;
     private final Path log;
     private final Process process;
+    /** The data directory was made here (not passed in), so {@link #close()} removes it. */
+    private final boolean ownsDataDir;
 
-    private ServiceProcess(String module, int port, Path dataDir, Path log, Process process) {
+    private ServiceProcess(String module, int port, Path dataDir, boolean ownsDataDir, Path log, Process process) {
         this.module = module;
         this.port = port;
         this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
         this.log = log;
         this.process = process;
     }
@@ -65,7 +68,7 @@ public final class ServiceProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            ServiceProcess sp = new ServiceProcess(module, port, data, log, p);
+            ServiceProcess sp = new ServiceProcess(module, port, data, dataDir == null, log, p);
             sp.awaitServing(Duration.ofSeconds(60));
             return sp;
         } catch (IOException e) {
@@ -105,10 +108,22 @@ public final class ServiceProcess implements AutoCloseable {
         waitFor();
     }
 
+    /**
+     * Stops the service (SIGTERM) and removes the data directory it was given by
+     * {@link #start(String, Map)}; a directory passed in by the caller is left alone, so a test
+     * can {@link #kill()} and restart on the same data.
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
             terminate();
+        }
+        if (ownsDataDir) {
+            try (var paths = Files.walk(dataDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // leftovers in the temp folder are harmless; the test's result is what matters
+            }
         }
     }
 
