@@ -43,6 +43,15 @@ public final class AdamW implements AutoCloseable {
     /** Flat first and second moments, parameters in the map's order. */
     private final NDArray m;
     private final NDArray v;
+    /**
+     * The constant factors as tensors made once: DJL turns every scalar argument into a new
+     * tensor (a direct buffer and a JNI call) on each use.
+     */
+    private final NDArray beta1;
+    private final NDArray oneMinusBeta1;
+    private final NDArray beta2;
+    private final NDArray oneMinusBeta2;
+    private final NDArray eps;
     /** Views into {@link #m} and {@link #v} shaped like each parameter, for checkpoints. */
     private final Map<String, NDArray> mByName = new LinkedHashMap<>();
     private final Map<String, NDArray> vByName = new LinkedHashMap<>();
@@ -54,6 +63,11 @@ public final class AdamW implements AutoCloseable {
         long total = params.values().stream().mapToLong(NDArray::size).sum();
         this.m = manager.zeros(new Shape(total));
         this.v = manager.zeros(new Shape(total));
+        this.beta1 = manager.create(settings.beta1());
+        this.oneMinusBeta1 = manager.create(1 - settings.beta1());
+        this.beta2 = manager.create(settings.beta2());
+        this.oneMinusBeta2 = manager.create(1 - settings.beta2());
+        this.eps = manager.create(settings.eps());
         this.splitPoints = new long[params.size() - 1];
         long offset = 0;
         int i = 0;
@@ -88,21 +102,23 @@ public final class AdamW implements AutoCloseable {
             // computed on the device so no step waits for a host read.
             g.muli(norm.add(1e-6f).pow(-1).mul(settings.gradClip()).clip(0f, 1f));
         }
-        m.muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));
-        v.muli(settings.beta2()).addi(g.square().muli(1 - settings.beta2()));
+        m.muli(beta1).addi(g.mul(oneMinusBeta1));
+        v.muli(beta2).addi(g.square().muli(oneMinusBeta2));
         double bc1 = 1 - Math.pow(settings.beta1(), t);
         double bc2 = 1 - Math.pow(settings.beta2(), t);
-        NDArray denom = v.sqrt().divi(Math.sqrt(bc2)).addi(settings.eps());
+        NDArray denom = v.sqrt().divi(Math.sqrt(bc2)).addi(eps);
         NDArray update = m.div(denom).muli(lr / bc1);
         NDList updates = params.size() == 1 ? new NDList(update) : update.split(splitPoints);
-        for (int i = 0; i < params.size(); i++) {
-            NDArray p = params.get(i);
-            if (decays.get(i) && settings.weightDecay() > 0) {
-                p.muli(1 - lr * settings.weightDecay()); // decoupled: before the Adam step, as torch
+        try (NDArray decay = manager.create(1 - lr * settings.weightDecay())) {
+            for (int i = 0; i < params.size(); i++) {
+                NDArray p = params.get(i);
+                if (decays.get(i) && settings.weightDecay() > 0) {
+                    p.muli(decay); // decoupled: before the Adam step, as torch
+                }
+                p.subi(updates.get(i).reshape(p.getShape()));
+                // libtorch accumulates into .grad; zero_() in place (g - g would keep a NaN forever)
+                JniUtils.zeroGrad((PtNDArray) p);
             }
-            p.subi(updates.get(i).reshape(p.getShape()));
-            // libtorch accumulates into .grad; zero_() in place (g - g would keep a NaN forever)
-            JniUtils.zeroGrad((PtNDArray) p);
         }
         return norm;
     }
