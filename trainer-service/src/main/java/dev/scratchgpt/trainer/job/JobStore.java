@@ -2,6 +2,7 @@ package dev.scratchgpt.trainer.job;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.scratchgpt.trainer.data.DataDirectory;
 import dev.scratchgpt.trainer.v1.Job;
 
 import java.io.IOException;
@@ -35,19 +36,30 @@ public final class JobStore {
         return dir.resolve(jobId);
     }
 
+    /** Replaces the job's record; on failure the previous record stays and no temporary file is left. */
     public void save(Job job) {
+        Path jobDir = jobDir(job.getJobId());
+        Path target = jobDir.resolve("job.json");
+        Path temp = null;
         try {
-            Path jobDir = jobDir(job.getJobId());
             Files.createDirectories(jobDir);
-            Path temp = Files.createTempFile(jobDir, "job-", ".tmp");
+            temp = Files.createTempFile(jobDir, "job-", ".tmp");
             Files.writeString(temp, JsonFormat.printer().print(job));
             try {
-                Files.move(temp, jobDir.resolve("job.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, jobDir.resolve("job.json"), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw new UncheckedIOException(new IOException("saving job record " + target + " failed: "
+                    + DataDirectory.reason(e), e));
         }
     }
 

@@ -1,0 +1,63 @@
+package dev.scratchgpt.trainer.data;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The trainer's data directory ({@code scratchgpt.data-dir}): corpora, encoded ids, job records,
+ * checkpoints and the model store. The trainer refuses to start on one it cannot write, rather
+ * than accept jobs whose every checkpoint would fail.
+ */
+public final class DataDirectory {
+
+    private DataDirectory() {
+    }
+
+    /**
+     * Creates {@code dir} if needed and writes, syncs and deletes a probe file in it.
+     *
+     * @throws IllegalStateException with one sentence naming the folder and the operating system's reason
+     */
+    public static void requireWritable(Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
+        Path probe = absolute.resolve(".write-probe-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectories(absolute);
+            try (FileChannel channel = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                channel.write(ByteBuffer.wrap(new byte[]{1}));
+                channel.force(true);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        } catch (IOException e) {
+            String file = e instanceof FileSystemException fs && fs.getFile() != null ? fs.getFile() + ": " : "";
+            throw new IllegalStateException("the data directory " + absolute + " is not writable (" + file + reason(e)
+                    + "); point scratchgpt.data-dir (SCRATCHGPT_DATA_DIR) at a writable folder");
+        }
+    }
+
+    /** True when the operating system said the disk is full (ENOSPC) or the quota is used up (EDQUOT). */
+    public static boolean isFull(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The operating system's reason ("No space left on device"), not Java's exception class. */
+    public static String reason(IOException e) {
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}
