@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A small tmpfs mounted on a test folder, for real ENOSPC and read-only errors (root ignores
  * file permissions, so chmod cannot make a folder unwritable for it). Needs mount(8) and the
- * right to use it (root with CAP_SYS_ADMIN); {@link #mount} fails loudly, never skips, when the
- * machine does not allow it.
+ * right to use it (root with CAP_SYS_ADMIN): {@link #allowed()} says whether this machine gives it,
+ * so a test can take another real mechanism where it does not.
  */
 final class Tmpfs implements AutoCloseable {
 
@@ -20,11 +20,32 @@ final class Tmpfs implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** Whether a tmpfs can be mounted here (tries once, on a scratch folder). */
+    static synchronized boolean allowed() {
+        if (allowed == null) {
+            if (Boolean.getBoolean("scratchgpt.test.no-mount")) {
+                return allowed = false; // to exercise the other mechanisms on a machine that could mount
+            }
+            try {
+                Path probe = java.nio.file.Files.createTempDirectory("tmpfs-probe");
+                try (Tmpfs ignored = mount(probe, "size=1m")) {
+                    allowed = true;
+                } finally {
+                    java.nio.file.Files.deleteIfExists(probe);
+                }
+            } catch (Exception e) {
+                allowed = false;
+            }
+        }
+        return allowed;
+    }
+
+    private static Boolean allowed;
+
     /** {@code mount -t tmpfs -o <options> tmpfs <dir>}, e.g. options "size=64m" or "ro,size=1m". */
     static Tmpfs mount(Path dir, String options) throws IOException, InterruptedException {
         run(List.of("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString()),
-                "these fault tests cause real ENOSPC and EROFS errors on a tmpfs; run them as root with CAP_SYS_ADMIN"
-                        + " (e.g. a privileged CI container)");
+                "mounting a tmpfs needs root with CAP_SYS_ADMIN");
         return new Tmpfs(dir);
     }
 

@@ -36,33 +36,53 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged trainer on a data directory it cannot write: read-only from the start (it
- * refuses to start, saying so in one line), or full part way through a job (real ENOSPC on a
- * small tmpfs: the job fails with a sentence, the previous checkpoint and the store are intact,
- * the service stays up and recovers once space is freed).
+ * The packaged trainer on a data directory it cannot write: unwritable from the start (it
+ * refuses to start, saying so in one line), or full part way through a job (the job fails with a
+ * sentence, the previous checkpoint and the store are intact, the service stays up and recovers
+ * once space is freed).
+ *
+ * <p>The errors are real kernel errors. Where a tmpfs can be mounted (root with CAP_SYS_ADMIN):
+ * a read-only tmpfs (EROFS) and a small tmpfs filled up (ENOSPC). Elsewhere: a data directory
+ * below a regular file (ENOTDIR), and a file-size limit set on the running trainer with
+ * prlimit(1) (EFBIG, "File too large"; the JVM ignores SIGXFSZ), which fails the same writes
+ * at the same places.
  */
 class TrainerDiskIT {
 
     private static final Map<String, String> NO_TOKENIZER = Map.of("ai.djl.pytorch.num_threads", "1");
 
     @Test
-    void aReadOnlyDataDirectoryStopsTheTrainerAtStartWithASentence() throws Exception {
-        Path dir = Files.createTempDirectory("trainer-ro-data");
-        try (Tmpfs ignored = Tmpfs.mount(dir, "ro,size=1m")) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> ServiceProcess.start("trainer-service", dir, ServiceProcess.freePort(), NO_TOKENIZER));
-            assertTrue(e.getMessage().contains("the data directory " + dir + " is not writable"), e.getMessage());
-            assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
-            assertTrue(e.getMessage().contains("SCRATCHGPT_DATA_DIR"), e.getMessage());
-        } finally {
-            Files.deleteIfExists(dir);
+    void anUnwritableDataDirectoryStopsTheTrainerAtStartWithASentence() throws Exception {
+        if (Tmpfs.allowed()) {
+            Path dir = Files.createTempDirectory("trainer-ro-data");
+            try (Tmpfs ignored = Tmpfs.mount(dir, "ro,size=1m")) {
+                assertRefusedAtStart(dir, "Read-only file system");
+            } finally {
+                Files.deleteIfExists(dir);
+            }
+        } else {
+            Path file = Files.createTempFile("trainer-not-a-folder", ".txt");
+            try {
+                assertRefusedAtStart(file.resolve("data"), "it exists and is not a folder");
+            } finally {
+                Files.deleteIfExists(file);
+            }
         }
+    }
+
+    private static void assertRefusedAtStart(Path dir, String reason) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ServiceProcess.start("trainer-service", dir, ServiceProcess.freePort(), NO_TOKENIZER));
+        assertTrue(e.getMessage().contains("the data directory " + dir + " is not writable"), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+        assertTrue(e.getMessage().contains("SCRATCHGPT_DATA_DIR"), e.getMessage());
     }
 
     @Test
     void aFullDiskFailsTheJobWithASentenceAndKeepsTheCheckpointAndTheStore() throws Exception {
         Path dir = Files.createTempDirectory("trainer-full-data");
-        try (Tmpfs ignored = Tmpfs.mount(dir, "size=64m");
+        boolean tmpfs = Tmpfs.allowed();
+        try (Tmpfs ignored = tmpfs ? Tmpfs.mount(dir, "size=64m") : null;
              ServiceProcess tokenizer = ServiceProcess.start("tokenizer-service", Map.of())) {
             Map<String, String> props = Map.of(
                     "quarkus.grpc.clients.tokenizer.host", "127.0.0.1",
@@ -71,17 +91,81 @@ class TrainerDiskIT {
             try (ServiceProcess trainer = ServiceProcess.start("trainer-service", dir, ServiceProcess.freePort(), props)) {
                 ManagedChannel channel = trainer.channel();
                 try {
-                    fillUpMidJob(dir, channel);
+                    fillUpMidJob(dir, channel, tmpfs ? new FullTmpfs(dir) : new FileSizeLimit(trainer.process().pid()));
                 } finally {
                     channel.shutdownNow();
                 }
             }
         } finally {
+            if (!tmpfs) {
+                try (var paths = Files.walk(dir)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
             Files.deleteIfExists(dir);
         }
     }
 
-    private static void fillUpMidJob(Path dir, ManagedChannel channel) throws Exception {
+    /** Makes large writes into the data directory fail, and undoes it. */
+    private interface DiskFull {
+        void fill() throws Exception;
+
+        void free() throws Exception;
+
+        /** The operating system's words for the failure. */
+        String reason();
+    }
+
+    /** Real ENOSPC: a filler file leaves 256 KiB of the tmpfs, room for job records, not for a checkpoint. */
+    private record FullTmpfs(Path dir) implements DiskFull {
+        @Override
+        public void fill() throws Exception {
+            long toWrite = Files.getFileStore(dir).getUsableSpace() - 256 * 1024;
+            try (OutputStream out = Files.newOutputStream(dir.resolve("filler"))) {
+                byte[] chunk = new byte[1 << 20];
+                for (long left = toWrite; left > 0; left -= chunk.length) {
+                    out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                }
+            }
+        }
+
+        @Override
+        public void free() throws Exception {
+            Files.delete(dir.resolve("filler"));
+        }
+
+        @Override
+        public String reason() {
+            return "No space left on device";
+        }
+    }
+
+    /** Real EFBIG: the trainer may write no file past 256 KiB (its soft RLIMIT_FSIZE, via prlimit). */
+    private record FileSizeLimit(long pid) implements DiskFull {
+        @Override
+        public void fill() throws Exception {
+            prlimit("262144:");
+        }
+
+        @Override
+        public void free() throws Exception {
+            prlimit("unlimited:");
+        }
+
+        @Override
+        public String reason() {
+            return "File too large";
+        }
+
+        private void prlimit(String limit) throws Exception {
+            Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(pid), "--fsize=" + limit)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), "prlimit --fsize=" + limit + ": " + out);
+        }
+    }
+
+    private static void fillUpMidJob(Path dir, ManagedChannel channel, DiskFull disk) throws Exception {
         TrainerGrpc.TrainerBlockingStub trainer = TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
         byte[] text = Arrays.copyOf(Files.readAllBytes(SharedData.tinyShakespeare()), 50_000);
         Corpus corpus = TrainerClient.upload(channel, text, 16_000);
@@ -93,20 +177,12 @@ class TrainerDiskIT {
                 .setModelName("full").setSpec(spec).build()).getJobId();
         TrainerClient.await(channel, jobId, j -> j.getCheckpointStep() >= 25, 300);
 
-        // Leave 256 KiB: room for job records, not for the next checkpoint.
-        Path filler = dir.resolve("filler");
-        long toWrite = Files.getFileStore(dir).getUsableSpace() - 256 * 1024;
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            byte[] chunk = new byte[1 << 20];
-            for (long left = toWrite; left > 0; left -= chunk.length) {
-                out.write(chunk, 0, (int) Math.min(chunk.length, left));
-            }
-        }
+        disk.fill();
 
         Job failed = TrainerClient.await(channel, jobId, j -> j.getState() == JobState.JOB_STATE_FAILED, 300);
         Path checkpointDir = dir.resolve("jobs").resolve(jobId).resolve("checkpoint");
         String error = failed.getError();
-        assertTrue(error.contains("No space left on device"), error);
+        assertTrue(error.contains(disk.reason()), error);
         assertTrue(error.contains(checkpointDir.resolve(Checkpoint.FILE).toString()), "names the file: " + error);
         assertTrue(error.contains("checkpoint at step " + failed.getCheckpointStep() + " is kept"), error);
         assertTrue(failed.getCheckpointStep() >= 25 && failed.getCheckpointStep() < failed.getStep(), failed.toString());
@@ -122,13 +198,13 @@ class TrainerDiskIT {
                 () -> trainer.exportModel(ExportModelRequest.newBuilder().setJobId(jobId).build()));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
         String why = refused.getStatus().getDescription();
-        assertTrue(why.contains("No space left on device") && why.contains("no version was added")
+        assertTrue(why.contains(disk.reason()) && why.contains("no version was added")
                 && why.contains(ModelStore.inDataDir(dir).root().resolve("full").toString()), why);
         assertTrue(PublishedModels.verifyAll(dir).isEmpty(), "the store lists nothing");
         assertTrue(PublishedModels.temporaryFolders(dir, "full").isEmpty(), "the failed publish removed its folder");
 
         // Space freed: export and resume work again without a restart.
-        Files.delete(filler);
+        disk.free();
         assertEquals(1, trainer.exportModel(ExportModelRequest.newBuilder().setJobId(jobId).build()).getModelVersion());
         assertEquals(1, PublishedModels.verifyAll(dir).size());
         Job resumed = trainer.resumeJob(ResumeJobRequest.newBuilder().setJobId(jobId).build());

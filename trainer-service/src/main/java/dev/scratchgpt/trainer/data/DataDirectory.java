@@ -3,6 +3,7 @@ package dev.scratchgpt.trainer.data;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +43,15 @@ public final class DataDirectory {
         }
     }
 
-    /** True when the operating system said the disk is full (ENOSPC) or the quota is used up (EDQUOT). */
+    /**
+     * True when the operating system said the disk is full (ENOSPC), the quota is used up
+     * (EDQUOT) or the process's file-size limit is reached (EFBIG).
+     */
     public static boolean isFull(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage();
-            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded")
+                    || m.contains("File too large"))) {
                 return true;
             }
         }
@@ -55,6 +60,9 @@ public final class DataDirectory {
 
     /** The operating system's reason ("No space left on device"), not Java's exception class. */
     public static String reason(IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "it exists and is not a folder"; // createDirectories met a file on the way
+        }
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
             return fs.getReason();
         }
