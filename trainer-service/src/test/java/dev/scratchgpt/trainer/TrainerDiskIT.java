@@ -63,7 +63,7 @@ class TrainerDiskIT {
         } else {
             Path file = Files.createTempFile("trainer-not-a-folder", ".txt");
             try {
-                assertRefusedAtStart(file.resolve("data"), "it exists and is not a folder");
+                assertRefusedAtStart(file.resolve("data"), "Not a directory");
             } finally {
                 Files.deleteIfExists(file);
             }

@@ -43,6 +43,35 @@ public final class DataDirectory {
         }
     }
 
+    /** Writes a file's new content to a temporary file beside it. */
+    public interface Content {
+        void writeTo(Path temp) throws IOException;
+    }
+
+    /**
+     * Replaces {@code target} by what {@code content} writes: into a temporary file in the same
+     * folder, then renamed over it, so readers (and a crash) see the old file or the new one. On
+     * failure the temporary file is removed, the old file is untouched and the exception is rethrown.
+     */
+    public static void replaceAtomically(Path target, Content content) throws IOException {
+        Path temp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            temp = Files.createTempFile(target.getParent(), target.getFileName() + "-", ".tmp");
+            content.writeTo(temp);
+            CorpusStore.move(temp, target);
+        } catch (IOException e) {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+
     /**
      * True when the operating system said the disk is full (ENOSPC), the quota is used up
      * (EDQUOT) or the process's file-size limit is reached (EFBIG).

@@ -14,10 +14,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,25 +54,11 @@ public record Checkpoint(int step, long optimizerSteps, TrainingSpec spec, Map<S
      */
     public void write(Path dir) throws IOException {
         Path target = dir.resolve(FILE);
-        Path temp = null;
         try {
-            Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, "checkpoint-", ".tmp");
-            writeTo(temp);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            DataDirectory.replaceAtomically(target, this::writeTo);
         } catch (IOException e) {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
-            throw new IOException("writing checkpoint " + target + " (step " + step + ") failed: " + DataDirectory.reason(e), e);
+            throw new IOException("writing checkpoint " + target + " (step " + step + ") failed: "
+                    + DataDirectory.reason(e), e);
         }
     }
 

@@ -7,10 +7,8 @@ import dev.scratchgpt.trainer.v1.Job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -38,26 +36,10 @@ public final class JobStore {
 
     /** Replaces the job's record; on failure the previous record stays and no temporary file is left. */
     public void save(Job job) {
-        Path jobDir = jobDir(job.getJobId());
-        Path target = jobDir.resolve("job.json");
-        Path temp = null;
+        Path target = jobDir(job.getJobId()).resolve("job.json");
         try {
-            Files.createDirectories(jobDir);
-            temp = Files.createTempFile(jobDir, "job-", ".tmp");
-            Files.writeString(temp, JsonFormat.printer().print(job));
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            DataDirectory.replaceAtomically(target, temp -> Files.writeString(temp, JsonFormat.printer().print(job)));
         } catch (IOException e) {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
             throw new UncheckedIOException(new IOException("saving job record " + target + " failed: "
                     + DataDirectory.reason(e), e));
         }
