@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -42,6 +43,8 @@ public final class TokenizerGateway {
     private final Duration timeout;
     private final Runnable reconnectNow;
     private final Map<String, Vocabulary> vocabularies = new ConcurrentHashMap<>();
+    /** For the log: one line when the tokenizer goes away and one when it is back, not one per call. */
+    private final AtomicBoolean reachable = new AtomicBoolean(true);
 
     /** @param timeout longest time for one tokenizer call with its retries (less when the caller's own deadline is nearer) */
     public TokenizerGateway(TokenizerGrpc.TokenizerBlockingStub stub, Duration timeout) {
@@ -112,7 +115,11 @@ public final class TokenizerGateway {
         for (int attempt = 1; ; attempt++) {
             StatusRuntimeException failure;
             try {
-                return rpc.apply(stub.withDeadline(budget));
+                T answer = rpc.apply(stub.withDeadline(budget));
+                if (reachable.compareAndSet(false, true)) {
+                    LOG.infof("the tokenizer service answers again");
+                }
+                return answer;
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
                 if (code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT) {
@@ -120,15 +127,15 @@ public final class TokenizerGateway {
                 }
                 failure = e;
             }
+            if (reachable.compareAndSet(true, false)) {
+                LOG.warnf("the tokenizer service failed while %s (%s); tokenizer calls now retry with backoff"
+                        + " within each caller's deadline", what, failure.getStatus().getCode());
+            }
             long sleep = ThreadLocalRandom.current().nextLong(backoff / 2, backoff + 1);
             // Retry only what may heal (the tokenizer down or restarting) and only while an attempt still fits.
             if (failure.getStatus().getCode() != Status.Code.UNAVAILABLE
                     || budget.timeRemaining(TimeUnit.MILLISECONDS) <= sleep + FIRST_BACKOFF_MS) {
                 throw unavailable(what, attempt, System.nanoTime() - start, failure);
-            }
-            if (attempt == 1) {
-                LOG.warnf("tokenizer unavailable while %s; retrying with backoff for up to %d ms", what,
-                        budget.timeRemaining(TimeUnit.MILLISECONDS));
             }
             reconnectNow.run();
             try {
