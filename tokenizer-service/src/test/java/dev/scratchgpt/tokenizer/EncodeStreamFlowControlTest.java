@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -82,9 +83,25 @@ class EncodeStreamFlowControlTest {
     }
 
     @Test
+    void aClientThatIgnoresFlowControlGetsEvery50MegabytesIdExactlyWithinTheDefaultMessageLimits() throws Exception {
+        Reader reader = new Reader(false);
+        StreamObserver<EncodeStreamRequest> requests = async.encodeStream(reader);
+        // Sends every message at once, never asking isReady: gRPC buffers them in this client.
+        for (int from = 0; from < text.length; from += CHUNK) {
+            EncodeStreamRequest.Builder r = EncodeStreamRequest.newBuilder()
+                    .setData(ByteString.copyFrom(text, from, Math.min(CHUNK, text.length - from)));
+            requests.onNext((from == 0 ? r.setVocabularyId(vocabularyId) : r).build());
+        }
+        requests.onCompleted();
+        reader.done.get(3, TimeUnit.MINUTES);
+        assertTrue(text.length >= 50 * 1024 * 1024);
+        assertExact(reader);
+    }
+
+    @Test
     void aSlowReaderHoldsTheServerBackAndStillGetsEveryIdExactly() throws Exception {
         double encodedBefore = charactersEncoded();
-        SlowReader reader = new SlowReader();
+        Reader reader = new Reader(true);
         async.encodeStream(reader);
         waitUntil(() -> reader.messages.get() >= 1, "the first response");
 
@@ -104,15 +121,13 @@ class EncodeStreamFlowControlTest {
 
         reader.call.request(Integer.MAX_VALUE);
         reader.done.get(3, TimeUnit.MINUTES);
-        assertEquals((long) copyIds.size() * copies, reader.ids.get(), "ids of " + copies + " copies");
-        assertEquals(0, reader.mismatches.get(), "ids that differ from the unary encoding");
-        assertEquals(reader.ids.get(), reader.lastCharsConsumed.get(), "chars_consumed at the end");
+        assertExact(reader);
         waitUntil(() -> activeStreams() == 0 && pendingIds() == 0, "the call to be released");
     }
 
     @Test
     void aClientThatCancelsMidwayLeavesNothingBehind() throws Exception {
-        SlowReader reader = new SlowReader();
+        Reader reader = new Reader(true);
         async.encodeStream(reader);
         waitUntil(() -> reader.messages.get() >= 1, "the first response");
         waitUntilStill(() -> reader.bytesSent.get() + (long) charactersEncoded());
@@ -123,7 +138,7 @@ class EncodeStreamFlowControlTest {
         waitUntil(() -> activeStreams() == 0 && pendingIds() == 0, "the cancelled call to be released");
 
         // The service is not stuck: the encoding threads and the event loop serve the next call.
-        SlowReader next = new SlowReader(CHUNK);
+        Reader next = new Reader(true, CHUNK);
         async.encodeStream(next);
         next.call.request(Integer.MAX_VALUE);
         next.done.get(1, TimeUnit.MINUTES);
@@ -131,8 +146,18 @@ class EncodeStreamFlowControlTest {
         assertTrue(next.ids.get() > 0);
     }
 
-    /** Sends {@code text} as fast as gRPC is ready for it; reads one response, then only when asked. */
-    private static final class SlowReader implements ClientResponseObserver<EncodeStreamRequest, EncodeStreamResponse> {
+    private static void assertExact(Reader reader) {
+        assertEquals((long) copyIds.size() * copies, reader.ids.get(), "ids of " + copies + " copies");
+        assertEquals(0, reader.mismatches.get(), "ids that differ from the unary encoding");
+        assertEquals(reader.ids.get(), reader.lastCharsConsumed.get(), "chars_consumed at the end");
+    }
+
+    /**
+     * Checks every id against the unary encoding of one copy. A slow reader sends {@code text}
+     * as fast as gRPC is ready for it (onReady/isReady) and reads one response, then only when
+     * asked ({@code call.request(n)}); otherwise the test sends and gRPC reads automatically.
+     */
+    private static final class Reader implements ClientResponseObserver<EncodeStreamRequest, EncodeStreamResponse> {
         final int limit;
         final AtomicLong bytesSent = new AtomicLong();
         final AtomicLong messages = new AtomicLong();
@@ -144,19 +169,24 @@ class EncodeStreamFlowControlTest {
         private int offset;
         private boolean halfClosed;
 
-        SlowReader() {
-            this(text.length);
+        final boolean slow;
+
+        Reader(boolean slow) {
+            this(slow, text.length);
         }
 
-        SlowReader(int limit) {
+        Reader(boolean slow, int limit) {
+            this.slow = slow;
             this.limit = limit;
         }
 
         @Override
         public void beforeStart(ClientCallStreamObserver<EncodeStreamRequest> requests) {
             call = requests;
-            requests.disableAutoRequestWithInitial(1);
-            requests.setOnReadyHandler(this::send);
+            if (slow) {
+                requests.disableAutoRequestWithInitial(1);
+                requests.setOnReadyHandler(this::send);
+            }
         }
 
         private synchronized void send() {
