@@ -75,7 +75,7 @@ public final class SampleBench {
             new Generator(model, true).generate(new int[] {0}, warm, vocabulary, () -> false, GenerationListener.NONE);
             new Generator(model, false).generate(new int[] {0}, warm, vocabulary, () -> false, GenerationListener.NONE);
 
-            int block = CPU_CONFIG.blockSize();
+            int block = BenchSampler.CPU_CONFIG.blockSize();
             new Generator(model, true, block / 2).generate(new int[] {0}, warm, vocabulary, () -> false,
                     GenerationListener.NONE);
             double cached = tokensPerSecond(new Generator(model, true), params, vocabulary, 3);
