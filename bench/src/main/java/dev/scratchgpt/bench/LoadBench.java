@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (/proc/PID/status VmRSS) sampled over the run, first third against last third.
  *
  * <p>Usage: {@code bench/run LoadBench [--duration 60s] [--clients 64] [--tokens 100]
- * [--max-concurrent 64|default] [--sample-every 5s]}. The sampler's default concurrency limit
+ * [--max-concurrent 64|default] [--sample-every 5s] [--warmup 10s]}; the warm-up runs the same
+ * load before the clock starts (0s: none). The sampler's default concurrency limit
  * (2 x cores) is below 64, so by default the sampler is started with a limit of 64; with
  * {@code --max-concurrent default} the calls over the limit are refused (RESOURCE_EXHAUSTED)
  * and the run fails, as it should.
@@ -54,6 +55,9 @@ public final class LoadBench {
     private final int tokens;
     private final OptionalInt maxConcurrent;
     private final Duration sampleEvery;
+    private final Duration warmup;
+    /** Requests started during the warm-up: their errors count, their timings do not. */
+    private long warmupRequests;
 
     private final List<Double> ttftMs = Collections.synchronizedList(new ArrayList<>());
     private final List<Double> tpotMs = Collections.synchronizedList(new ArrayList<>());
@@ -62,7 +66,9 @@ public final class LoadBench {
     private final LongAdder requests = new LongAdder();
     private final LongAdder tokensReceived = new LongAdder();
 
-    private LoadBench(int clients, Duration duration, int tokens, OptionalInt maxConcurrent, Duration sampleEvery) {
+    private LoadBench(int clients, Duration duration, int tokens, OptionalInt maxConcurrent, Duration sampleEvery,
+                      Duration warmup) {
+        this.warmup = warmup;
         this.clients = clients;
         this.duration = duration;
         this.tokens = tokens;
@@ -72,11 +78,11 @@ public final class LoadBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new TreeMap<>(Map.of("--duration", "60s", "--clients", "64", "--tokens", "100",
-                "--max-concurrent", "64", "--sample-every", "5s"));
+                "--max-concurrent", "64", "--sample-every", "5s", "--warmup", "10s"));
         for (int i = 0; i < args.length; i += 2) {
             if (!options.containsKey(args[i]) || i + 1 >= args.length) {
                 System.err.println("usage: bench/run LoadBench [--duration 60s] [--clients 64] [--tokens 100]"
-                        + " [--max-concurrent 64|default] [--sample-every 5s]; unknown or incomplete: " + args[i]);
+                        + " [--max-concurrent 64|default] [--sample-every 5s] [--warmup 10s]; unknown or incomplete: " + args[i]);
                 System.exit(2);
             }
             options.put(args[i], args[i + 1]);
@@ -85,7 +91,7 @@ public final class LoadBench {
         LoadBench bench = new LoadBench(Integer.parseInt(options.get("--clients")), duration(options.get("--duration")),
                 Integer.parseInt(options.get("--tokens")),
                 limit.equals("default") ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(limit)),
-                duration(options.get("--sample-every")));
+                duration(options.get("--sample-every")), duration(options.get("--warmup")));
         System.exit(bench.run() ? 0 : 1);
     }
 
@@ -114,12 +120,24 @@ public final class LoadBench {
             try {
                 generate(channel, tokens, 0); // warm-up: loads the model
                 long[] single = singleStream(channel);
+                // Full load before the clock starts: the sampler's 64 generation threads, their ONNX
+                // Runtime buffers and the heap's young generation grow to their working size here,
+                // so the memory series shows the steady state rather than the ramp.
+                if (!warmup.isZero()) {
+                    System.out.printf("warm-up: %d clients for %ds (errors count, timings do not)%n", clients,
+                            warmup.toSeconds());
+                    load(channel, warmup);
+                    warmupRequests = requests.sum();
+                    tokensReceived.reset();
+                    ttftMs.clear();
+                    tpotMs.clear();
+                }
                 MemoryProbe memory = new MemoryProbe(services.sampler().port(), services.sampler().process().pid());
                 double[] serverTtftBefore = memory.serverTimeToFirstToken();
                 ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor();
                 long t0 = System.nanoTime();
                 sampling.scheduleAtFixedRate(() -> memory.sample(t0), 0, sampleEvery.toMillis(), TimeUnit.MILLISECONDS);
-                load(channel);
+                load(channel, duration);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 sampling.shutdown();
                 sampling.awaitTermination(30, TimeUnit.SECONDS);
@@ -142,8 +160,8 @@ public final class LoadBench {
         return new long[] {2L * tokens, System.nanoTime() - t0, second[0]};
     }
 
-    private void load(ManagedChannel channel) throws InterruptedException {
-        long deadline = System.nanoTime() + duration.toNanos();
+    private void load(ManagedChannel channel, Duration length) throws InterruptedException {
+        long deadline = System.nanoTime() + length.toNanos();
         CountDownLatch done = new CountDownLatch(clients);
         AtomicLong seeds = new AtomicLong(1000);
         for (int c = 0; c < clients; c++) {
@@ -204,12 +222,13 @@ public final class LoadBench {
 
     private boolean report(double seconds, long[] single, double serverTtftMs, MemoryProbe memory) {
         long failed = errors.values().stream().mapToLong(LongAdder::sum).sum();
-        System.out.printf("%nrequests %d (completed %d, failed %d) in %.1f s (the last requests started before %ds"
-                + " and ran to their end)%n", requests.sum(), ttftMs.size(), failed, seconds, duration.toSeconds());
+        System.out.printf("%nrequests %d (completed %d) in %.1f s (the last requests started before %ds and ran to"
+                + " their end), after %d in the warm-up%n", requests.sum() - warmupRequests, ttftMs.size(), seconds,
+                duration.toSeconds(), warmupRequests);
         if (failed == 0) {
-            System.out.println("errors by status code: none");
+            System.out.println("errors by status code, warm-up included: none");
         } else {
-            System.out.println("errors by status code:");
+            System.out.println("errors by status code, warm-up included:");
             errors.forEach((code, n) -> System.out.printf("  %-20s %6d   e.g. \"%s\"%n", code, n.sum(),
                     firstErrorMessage.get(code)));
         }
