@@ -118,6 +118,12 @@ class SamplerHotSwapIT {
                 + streams.get(0).tokens() + "): make NEW_TOKENS larger");
     }
 
+    /** The swap is seen a little later than it happens (streams end unevenly): some must still be running then. */
+    private static void assertSomeRunning(List<SamplerWorld.RecordedStream> streams, String when) {
+        assertTrue(streams.stream().anyMatch(s -> !s.hasEnded()), "every stream had ended " + when
+                + ": make NEW_TOKENS larger");
+    }
+
     private static ModelInfo model() {
         return blocking().listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
                 .filter(m -> m.getName().equals(MODEL)).findFirst().orElseThrow();
@@ -141,8 +147,9 @@ class SamplerHotSwapIT {
         List<SamplerWorld.RecordedStream> onOne = startStreams(1);
         TestModels.publish(world.store, MODEL, ModelType.GPT, TestModels.smallGpt(65, SamplerTestResource.BLOCK),
                 world.vocabularyId, 2);
+        assertNoneEnded(onOne, "when version 2 was published");
         await("requests started after the swap get version 2", 30_000, () -> versionServedNow() == 2);
-        assertNoneEnded(onOne, "when version 2 took over");
+        assertSomeRunning(onOne, "when version 2 took over");
         assertAllFinishedOn(onOne, 1);
         await("version 1 is unloaded once its streams have finished", 10_000,
                 () -> model().getVersions(0).getState() == ModelState.MODEL_STATE_AVAILABLE);
@@ -160,13 +167,14 @@ class SamplerHotSwapIT {
         List<SamplerWorld.RecordedStream> onTwo = startStreams(2);
         Files.move(scratch.resolve(MODEL).resolve("3"), world.store.resolve(MODEL).resolve("3"),
                 StandardCopyOption.ATOMIC_MOVE);
+        assertNoneEnded(onTwo, "when version 3 was published");
         SamplerWorld.deleteTree(scratch);
         await("version 3 is refused", 30_000, () -> model().getVersionsCount() == 3
                 && model().getVersions(2).getState() == ModelState.MODEL_STATE_FAILED);
         String refusal = model().getVersions(2).getError();
         assertTrue(refusal.contains("has sha256"), refusal);
         assertEquals(2, versionServedNow(), "the previous version keeps serving");
-        assertNoneEnded(onTwo, "when version 3 was refused");
+        assertSomeRunning(onTwo, "when version 3 was refused");
         assertAllFinishedOn(onTwo, 2);
         assertEquals(ModelState.MODEL_STATE_READY, model().getVersions(1).getState());
         assertTrue(sampler.process().isAlive(), "the sampler is still running");

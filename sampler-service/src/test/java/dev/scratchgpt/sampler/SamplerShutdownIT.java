@@ -88,6 +88,8 @@ class SamplerShutdownIT {
             int newTokens = 360;
             List<SamplerWorld.RecordedStream> streams = startStreams(channel, 2, newTokens);
             sampler.process().destroy(); // SIGTERM
+            assertTrue(streams.stream().noneMatch(SamplerWorld.RecordedStream::hasEnded),
+                    "a stream had ended before SIGTERM: make them longer");
 
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (health(channel) != ServingStatus.NOT_SERVING) {
@@ -100,8 +102,7 @@ class SamplerShutdownIT {
             assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
             assertEquals("the sampler is shutting down and takes no new generations; retry on another replica"
                     + " or once it has restarted", refused.getStatus().getDescription());
-            long ended = streams.stream().filter(SamplerWorld.RecordedStream::hasEnded).count();
-            assertEquals(0, ended, "streams had ended before the drain was observed: make them longer");
+            // (Answered with that sentence at all, the server was still draining: once it is done it closes.)
 
             for (SamplerWorld.RecordedStream s : streams) {
                 s.awaitEnd(120);

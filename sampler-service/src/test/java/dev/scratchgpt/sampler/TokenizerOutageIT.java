@@ -63,7 +63,7 @@ class TokenizerOutageIT {
                 generate(channel, 30, GenerateRequest.newBuilder().setModel("big").setPrompt("KING").setMaxNewTokens(1));
                 // Busy: a generation from raw ids that runs through the outage (past block_size, a few seconds).
                 SamplerWorld.RecordedStream busy = SamplerWorld.RecordedStream.open(channel, GenerateRequest.newBuilder()
-                        .setModel("big").addPromptIds(1).addPromptIds(2).setMaxNewTokens(400).build());
+                        .setModel("big").addPromptIds(1).addPromptIds(2).setMaxNewTokens(600).build());
                 assertTrue(busy.firstPiece.await(30, TimeUnit.SECONDS));
 
                 world.tokenizer.terminate();
@@ -95,7 +95,7 @@ class TokenizerOutageIT {
 
                 busy.awaitEnd(120);
                 assertNull(busy.error, () -> "the generation from raw ids failed during the outage: " + busy.error);
-                assertEquals(400, busy.tokens());
+                assertEquals(600, busy.tokens());
 
                 // The tokenizer returns on the same port (same data): the sampler finds it by itself.
                 try (ServiceProcess back = ServiceProcess.start("tokenizer-service", world.tokenizer.dataDir(),
