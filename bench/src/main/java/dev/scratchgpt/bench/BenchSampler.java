@@ -12,8 +12,10 @@ import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import io.grpc.ManagedChannel;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -32,10 +34,13 @@ final class BenchSampler implements AutoCloseable {
 
     private final ServiceProcess tokenizer;
     private final ServiceProcess sampler;
+    /** The sampler's data directory: made here, so removed here (ServiceProcess keeps one passed in). */
+    private final Path samplerData;
 
-    private BenchSampler(ServiceProcess tokenizer, ServiceProcess sampler) {
+    private BenchSampler(ServiceProcess tokenizer, ServiceProcess sampler, Path samplerData) {
         this.tokenizer = tokenizer;
         this.sampler = sampler;
+        this.samplerData = samplerData;
     }
 
     /**
@@ -62,7 +67,7 @@ final class BenchSampler implements AutoCloseable {
                     "scratchgpt.sampler.device", "cpu"));
             maxConcurrent.ifPresent(n -> properties.put("scratchgpt.sampler.max-concurrent", String.valueOf(n)));
             return new BenchSampler(tokenizer, ServiceProcess.start("sampler-service", data, ServiceProcess.freePort(),
-                    properties));
+                    properties), data);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -83,6 +88,11 @@ final class BenchSampler implements AutoCloseable {
             sampler.close();
         } finally {
             tokenizer.close();
+            try (var paths = Files.walk(samplerData)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // a leftover in the temp folder does not change a measurement
+            }
         }
     }
 }

@@ -24,9 +24,9 @@ import java.util.function.Function;
  * transport is ready for more ({@code isReady}, resuming in the {@code onReady} handler), and
  * asks for the next message only once every id of this one is handed over. Everything but the
  * encoding runs on the call's Vert.x event-loop context, so the state needs no lock and no
- * thread ever waits for another: there is nothing to deadlock on. (An earlier attempt that
- * waited for readiness on Quarkus's blocking worker pool deadlocked: the onReady callback was
- * queued behind the worker that waited for it.)
+ * thread ever waits for another: there is nothing to deadlock on. (An earlier attempt at manual
+ * flow control on Quarkus's blocking worker pool deadlocked; here no thread blocks waiting for
+ * readiness, the onReady callback resumes the work instead.)
  */
 final class EncodeStreamCall implements StreamObserver<EncodeStreamRequest> {
 

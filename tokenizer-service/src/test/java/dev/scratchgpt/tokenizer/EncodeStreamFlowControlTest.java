@@ -9,6 +9,7 @@ import dev.scratchgpt.tokenizer.v1.EncodeStreamResponse;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -144,6 +146,27 @@ class EncodeStreamFlowControlTest {
         next.done.get(1, TimeUnit.MINUTES);
         assertEquals(0, next.mismatches.get());
         assertTrue(next.ids.get() > 0);
+    }
+
+    @Test
+    void anEmptyStreamEndsWithNoIdsAndABadMessageEndsTheCallWithASentence() throws Exception {
+        Reader empty = new Reader(false);
+        async.encodeStream(empty).onCompleted();
+        empty.done.get(1, TimeUnit.MINUTES);
+        assertEquals(0, empty.ids.get());
+
+        Reader bad = new Reader(false);
+        StreamObserver<EncodeStreamRequest> requests = async.encodeStream(bad);
+        requests.onNext(EncodeStreamRequest.newBuilder().setVocabularyId(vocabularyId)
+                .setData(ByteString.copyFrom(text, 0, CHUNK)).build());
+        requests.onNext(EncodeStreamRequest.newBuilder().setData(ByteString.copyFromUtf8("fine, then \u00e9")).build());
+        requests.onCompleted();
+        Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> bad.done.get(1, TimeUnit.MINUTES)).getCause();
+        Status status = Status.fromThrowable(failure);
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), String.valueOf(status));
+        assertTrue(status.getDescription().contains("U+00E9"), status.getDescription());
+        waitUntil(() -> activeStreams() == 0 && pendingIds() == 0, "the failed call to be released");
     }
 
     private static void assertExact(Reader reader) {
