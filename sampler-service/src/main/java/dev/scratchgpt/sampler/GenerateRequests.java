@@ -87,6 +87,33 @@ final class GenerateRequests {
         }
     }
 
+    /**
+     * The tokens a context shift drops (see the proto's ContextShift), or 0 for the exact sliding
+     * window. The range depends on the model's block, known only once the model is resolved.
+     *
+     * @param contextSize tokens the model reads: block_size, or 1 for the bigram (which ignores a shift)
+     */
+    static int contextShift(GenerateRequest r, int contextSize) {
+        if (!r.hasContextShift()) {
+            return 0;
+        }
+        int tokens = r.getContextShift().getTokens();
+        if (tokens < 0) {
+            throw invalid("context_shift.tokens must be 0 (half the block) or in 1..block_size-1, got " + tokens);
+        }
+        if (contextSize <= 1) {
+            return 0; // the bigram reads only the last token: there is nothing to shift
+        }
+        if (tokens == 0) {
+            return contextSize / 2;
+        }
+        if (tokens >= contextSize) {
+            throw invalid("context_shift.tokens must be 0 (half the block) or in 1.." + (contextSize - 1)
+                    + " for this model (block_size " + contextSize + "), got " + tokens);
+        }
+        return tokens;
+    }
+
     private static StatusRuntimeException invalid(String sentence) {
         return Status.INVALID_ARGUMENT.withDescription(sentence).asRuntimeException();
     }

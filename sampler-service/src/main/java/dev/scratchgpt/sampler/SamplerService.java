@@ -76,6 +76,7 @@ final class SamplerService {
             LoadedModel loaded = lease.loaded();
             version = loaded.version();
             GenerateRequests.checkPromptIds(request, loaded.model().vocabSize());
+            int contextShift = GenerateRequests.contextShift(request, loaded.model().contextSize());
             int[] prompt = request.getPromptIdsCount() > 0
                     ? request.getPromptIdsList().stream().mapToInt(Integer::intValue).toArray()
                     : request.getPrompt().isEmpty() ? new int[0]
@@ -83,8 +84,8 @@ final class SamplerService {
             active = metrics.active(model, version);
             active.incrementAndGet();
             Timing timing = new Timing(sink, model, version);
-            Generation generation = new Generator(loaded.model()).generate(prompt, params, loaded.vocabulary(),
-                    cancelled, timing);
+            Generation generation = new Generator(loaded.model(), true, contextShift).generate(prompt, params,
+                    loaded.vocabulary(), cancelled, timing);
             timing.record(params.numSamples(), generation);
             metrics.request(model, version, "ok");
             sink.done(generation, model, version, params.seed());

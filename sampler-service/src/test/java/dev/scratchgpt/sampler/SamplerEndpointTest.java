@@ -1,6 +1,7 @@
 package dev.scratchgpt.sampler;
 
 import dev.scratchgpt.onnx.ModelType;
+import dev.scratchgpt.sampler.v1.ContextShift;
 import dev.scratchgpt.sampler.v1.FinishReason;
 import dev.scratchgpt.sampler.v1.GenerateRequest;
 import dev.scratchgpt.sampler.v1.GenerateResponse;
@@ -146,6 +147,45 @@ class SamplerEndpointTest {
         GenerateResponse greedy = sampler.generate(req.setTemperature(0).setSeed(1).build());
         GenerateResponse topOne = sampler.generate(req.setTemperature(1.5f).setTopK(1).setSeed(2).build());
         assertEquals(greedy.getSamples(0).getTokenIdsList(), topOne.getSamples(0).getTokenIdsList());
+    }
+
+    @Test
+    void contextShiftIsOptInDefaultsToHalfTheBlockAndChangesOnlyWhatComesAfterTheBlockFills() {
+        GenerateRequest.Builder req = request(SMALL).setPrompt("ROMEO:").setMaxNewTokens(60).setTemperature(0);
+        List<Integer> exact = sampler.generate(req.build()).getSamples(0).getTokenIdsList();
+        List<Integer> halfByDefault = sampler.generate(req.setContextShift(ContextShift.getDefaultInstance()).build())
+                .getSamples(0).getTokenIdsList();
+        List<Integer> eight = sampler.generate(req.setContextShift(ContextShift.newBuilder().setTokens(8)).build())
+                .getSamples(0).getTokenIdsList();
+        assertEquals(eight, halfByDefault);
+        // 6 prompt tokens, block 16: the first 11 tokens are predicted before the context is ever cut.
+        assertEquals(exact.subList(0, 11), halfByDefault.subList(0, 11));
+        assertNotEquals(exact, halfByDefault);
+        List<Integer> one = sampler.generate(req.setContextShift(ContextShift.newBuilder().setTokens(1)).build())
+                .getSamples(0).getTokenIdsList();
+        assertNotEquals(halfByDefault, one);
+    }
+
+    @Test
+    void theBigramIgnoresAContextShift() {
+        GenerateRequest.Builder req = request(BIGRAM).setMaxNewTokens(40).setSeed(4);
+        assertEquals(sampler.generate(req.build()).getSamples(0).getTokenIdsList(),
+                sampler.generate(req.setContextShift(ContextShift.newBuilder().setTokens(100)).build())
+                        .getSamples(0).getTokenIdsList());
+    }
+
+    @Test
+    void aContextShiftOutsideTheBlockIsRefusedNamingTheField() {
+        for (int tokens : new int[] {16, -2}) {
+            GenerateRequest req = request(SMALL).setMaxNewTokens(5)
+                    .setContextShift(ContextShift.newBuilder().setTokens(tokens)).build();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> sampler.generate(req));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+            assertEquals(tokens > 0
+                    ? "context_shift.tokens must be 0 (half the block) or in 1..15 for this model (block_size 16), got 16"
+                    : "context_shift.tokens must be 0 (half the block) or in 1..block_size-1, got -2",
+                    e.getStatus().getDescription());
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.scratchgpt.sampler.runtime;
 
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import org.jboss.logging.Logger;
@@ -59,6 +60,10 @@ public record ExecutionDevice(boolean cuda, int index) {
     }
 
     private static void probeCuda(int n) throws OrtException {
+        // The environment registers ORT's default logger. Without it the GPU build's addCUDA fails
+        // on "Attempt to use DefaultLogger but none has been registered" before it even tries to
+        // load CUDA, so the probe would say nothing about the machine.
+        OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.addCUDA(n);
         }

@@ -102,6 +102,152 @@ class GeneratorTest {
         assertEquals(40, fromLong.promptTokens());
     }
 
+    /**
+     * The context-shift rule written out as plainly as possible, greedy, on the course's loop
+     * (the whole context through the graph every step, no cache): the context is the prompt's
+     * last BLOCK tokens; after each new token, a context longer than BLOCK keeps only its last
+     * BLOCK - shift tokens.
+     */
+    private static int[] shiftReference(int[] prompt, int shift, int newTokens) {
+        List<Long> context = new ArrayList<>();
+        for (int id : prompt) {
+            context.add((long) id);
+        }
+        context = new ArrayList<>(context.subList(Math.max(0, context.size() - BLOCK), context.size()));
+        int[] out = new int[newTokens];
+        for (int i = 0; i < newTokens; i++) {
+            float[] logits;
+            try (LanguageModel.Forward f = gpt.open(1, false)) {
+                logits = f.prefill(new long[][] {context.stream().mapToLong(Long::longValue).toArray()})[0];
+            }
+            int best = 0;
+            for (int v = 1; v < logits.length; v++) {
+                if (logits[v] > logits[best]) {
+                    best = v;
+                }
+            }
+            out[i] = best;
+            context.add((long) best);
+            if (context.size() > BLOCK) {
+                context = new ArrayList<>(context.subList(context.size() - (BLOCK - shift), context.size()));
+            }
+        }
+        return out;
+    }
+
+    private static Generation shifted(int shift, boolean cache, int[] prompt, SamplingParams p) {
+        return new Generator(gpt, cache, shift).generate(prompt, p, vocabulary, () -> false, GenerationListener.NONE);
+    }
+
+    @Test
+    void contextShiftEqualsARecomputeLoopThatCropsTheSameWay() {
+        int[] shortPrompt = {10, 20, 30, 40, 50};
+        int[] longPrompt = new int[23];
+        for (int i = 0; i < longPrompt.length; i++) {
+            longPrompt[i] = (i * 11) % VOCAB;
+        }
+        for (int shift : new int[] {1, 5, BLOCK / 2, BLOCK - 1}) {
+            for (int[] prompt : List.of(shortPrompt, longPrompt)) {
+                assertArrayEquals(shiftReference(prompt, shift, 60),
+                        shifted(shift, true, prompt, params(0, 1, 1, 60)).samples().get(0).tokenIds(),
+                        "shift " + shift + ", prompt of " + prompt.length);
+            }
+        }
+    }
+
+    @Test
+    void contextShiftWithTheCacheSamplesAsWithoutItForEveryRowOfABatch() {
+        int[] prompt = {3, 1, 4, 1, 5};
+        for (int shift : new int[] {1, BLOCK / 2, BLOCK - 1}) {
+            assertSameTokens(shifted(shift, false, prompt, params(1, 9, 3, 70)),
+                    shifted(shift, true, prompt, params(1, 9, 3, 70)));
+        }
+    }
+
+    @Test
+    void contextShiftChangesNothingUntilTheContextFirstFillsThenDiffers() {
+        int[] prompt = {10, 20, 30, 40, 50};
+        int[] exact = run(gpt, true, prompt, params(0, 1, 1, 60)).samples().get(0).tokenIds();
+        int[] shift = shifted(BLOCK / 2, true, prompt, params(0, 1, 1, 60)).samples().get(0).tokenIds();
+        // Tokens 1..12 are predicted from contexts of 5..16 tokens, identical in both modes.
+        int fill = BLOCK - prompt.length + 1;
+        assertArrayEquals(java.util.Arrays.copyOf(exact, fill), java.util.Arrays.copyOf(shift, fill));
+        assertNotEquals(java.util.Arrays.toString(exact), java.util.Arrays.toString(shift));
+    }
+
+    @Test
+    void contextShiftPrefillsOncePerShiftWhereExactPrefillsEveryStepPastTheBlock() {
+        // 5-token prompt, block 16, 60 steps: contexts grow 5..16 over steps 0..11. Exact: the
+        // first prefill, then one per step from step 12 on (48). Shift 8: the context drops to 8
+        // at steps 12, 21, 30, 39, 48, 57 and decodes from the cache in between.
+        int[] prompt = {10, 20, 30, 40, 50};
+        PrefillCounter exact = new PrefillCounter(gpt);
+        new Generator(exact, true).generate(prompt, params(0, 1, 1, 60), vocabulary, () -> false,
+                GenerationListener.NONE);
+        List<Integer> everyStepPastTheBlock = new ArrayList<>(List.of(5));
+        everyStepPastTheBlock.addAll(java.util.Collections.nCopies(48, 16));
+        assertEquals(everyStepPastTheBlock, exact.lengths);
+        PrefillCounter shift = new PrefillCounter(gpt);
+        new Generator(shift, true, BLOCK / 2).generate(prompt, params(0, 1, 1, 60), vocabulary, () -> false,
+                GenerationListener.NONE);
+        assertEquals(List.of(5, 8, 8, 8, 8, 8, 8), shift.lengths);
+    }
+
+    @Test
+    void aContextShiftOutsideTheBlockIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Generator(gpt, true, BLOCK));
+        assertEquals("contextShift must be 0 (exact) or in 1..15 for a context of 16 tokens, got 16", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Generator(gpt, true, -1));
+        assertThrows(IllegalArgumentException.class, () -> new Generator(bigram, true, 1));
+    }
+
+    /** The real model, recording the length of every prefill (a spy, not a fake: every call runs the graph). */
+    private static final class PrefillCounter implements LanguageModel {
+        private final LanguageModel model;
+        final List<Integer> lengths = new ArrayList<>();
+
+        PrefillCounter(LanguageModel model) {
+            this.model = model;
+        }
+
+        @Override
+        public int vocabSize() {
+            return model.vocabSize();
+        }
+
+        @Override
+        public int contextSize() {
+            return model.contextSize();
+        }
+
+        @Override
+        public Forward open(int batch, boolean kvCache) {
+            Forward forward = model.open(batch, kvCache);
+            return new Forward() {
+                @Override
+                public float[][] prefill(long[][] window) {
+                    lengths.add(window[0].length);
+                    return forward.prefill(window);
+                }
+
+                @Override
+                public boolean canStep() {
+                    return forward.canStep();
+                }
+
+                @Override
+                public float[][] step(long[] tokens) {
+                    return forward.step(tokens);
+                }
+
+                @Override
+                public void close() {
+                    forward.close();
+                }
+            };
+        }
+    }
+
     @Test
     void seedsReproduceAndDiffer() {
         int[] prompt = {5};
