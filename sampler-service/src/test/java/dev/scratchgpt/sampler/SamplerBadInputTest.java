@@ -1,5 +1,6 @@
 package dev.scratchgpt.sampler;
 
+import dev.scratchgpt.sampler.v1.ContextShift;
 import dev.scratchgpt.sampler.v1.GenerateRequest;
 import dev.scratchgpt.sampler.v1.GenerateStreamResponse;
 import dev.scratchgpt.sampler.v1.ListModelsRequest;
@@ -129,6 +130,10 @@ class SamplerBadInputTest {
                 row("Generate prompt_ids enormous id", invalid, "prompt_ids[0] is 2147483647; this model's ids are 0..64",
                         () -> generate(b -> b.addPromptIds(Integer.MAX_VALUE))),
                 row("Generate stop sequence huge", invalid, "stop[0] must be 1..256 characters long, got 1048576", () -> generate(b -> b.addStop(huge))),
+                row("Generate context_shift.tokens negative", invalid, "context_shift.tokens must be 0 (half the block) or in 1..block_size-1, got -1",
+                        () -> generate(b -> b.setContextShift(ContextShift.newBuilder().setTokens(-1)))),
+                row("Generate context_shift.tokens enormous", invalid, "context_shift.tokens must be 0 (half the block) or in 1..15 for this model (block_size 16), got 2147483647",
+                        () -> generate(b -> b.setContextShift(ContextShift.newBuilder().setTokens(Integer.MAX_VALUE)))),
                 row("Generate message over 4 MiB names the field", invalid, "prompt must be at most 1000000 characters",
                         () -> generate(b -> b.setPrompt("a".repeat(5 * MIB)))),
                 row("Generate message over the 16 MiB transport cap", Status.Code.RESOURCE_EXHAUSTED, "",
