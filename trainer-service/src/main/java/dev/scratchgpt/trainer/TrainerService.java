@@ -6,6 +6,7 @@ import dev.scratchgpt.tokenizer.v1.Vocabulary;
 import dev.scratchgpt.trainer.data.BatchPreview;
 import dev.scratchgpt.trainer.data.CorpusSource;
 import dev.scratchgpt.trainer.data.CorpusStore;
+import dev.scratchgpt.trainer.data.DataDirectory;
 import dev.scratchgpt.trainer.data.Tokenization;
 import dev.scratchgpt.trainer.device.DeviceResolver;
 import dev.scratchgpt.store.ModelStore;
@@ -33,6 +34,9 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.grpc.ManagedChannel;
+
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -54,8 +58,13 @@ public class TrainerService {
     Duration downloadTimeout;
     @ConfigProperty(name = "scratchgpt.tokenizer.timeout-seconds", defaultValue = "600")
     long tokenizerTimeoutSeconds;
+    @ConfigProperty(name = "scratchgpt.tokenizer.retry-for", defaultValue = "PT10S")
+    Duration tokenizerRetryFor;
     @ConfigProperty(name = "scratchgpt.trainer.threads", defaultValue = "1")
     int threads;
+    /** How long SIGTERM waits for a running job to stop and checkpoint (keep under the pod's grace period). */
+    @ConfigProperty(name = "scratchgpt.trainer.shutdown-checkpoint-timeout", defaultValue = "PT90S")
+    Duration shutdownCheckpointTimeout;
 
     /** Quarkus injects channels and blocking/Mutiny stubs; the streaming calls need the async stub. */
     @GrpcClient("tokenizer")
@@ -76,9 +85,20 @@ public class TrainerService {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         }
+        try {
+            DataDirectory.requireWritable(dataDir);
+        } catch (IllegalStateException e) {
+            LOG.error(e.getMessage()); // the one line an operator needs; Quarkus then stops with it
+            throw e;
+        }
         corpora = new CorpusStore(dataDir, maxCorpusBytes);
         sources = new CorpusSource(corpora, dataDir, downloadTimeout);
-        tokenization = new Tokenization(TokenizerGrpc.newStub(tokenizer), TokenizerGrpc.newBlockingStub(tokenizer), dataDir, tokenizerTimeoutSeconds);
+        tokenization = new Tokenization(TokenizerGrpc.newStub(tokenizer), TokenizerGrpc.newBlockingStub(tokenizer), dataDir,
+                tokenizerTimeoutSeconds, tokenizerRetryFor, () -> {
+                    if (tokenizer instanceof ManagedChannel m) {
+                        m.resetConnectBackoff(); // the tokenizer may be back: try now, not after the channel's backoff
+                    }
+                });
         devices = new DeviceResolver();
         JobStore jobStore = new JobStore(dataDir);
         models = ModelStore.inDataDir(dataDir);
@@ -91,6 +111,7 @@ public class TrainerService {
 
     void stop(@Observes ShutdownEvent event) {
         if (jobs != null) {
+            jobs.shutdown(shutdownCheckpointTimeout);
             jobs.close();
         }
     }
@@ -160,6 +181,9 @@ public class TrainerService {
                     .setStep(job.getCheckpointStep()).build();
         } catch (TrainerError e) {
             throw e;
+        } catch (IOException e) {
+            throw new TrainerError(DataDirectory.isFull(e) ? io.grpc.Status.Code.RESOURCE_EXHAUSTED : io.grpc.Status.Code.INTERNAL,
+                    e.getMessage());
         } catch (Exception e) {
             throw new TrainerError(io.grpc.Status.Code.INTERNAL, "export failed: " + e.getMessage());
         }

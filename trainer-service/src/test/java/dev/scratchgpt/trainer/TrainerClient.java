@@ -2,6 +2,8 @@ package dev.scratchgpt.trainer;
 
 import com.google.protobuf.ByteString;
 import dev.scratchgpt.trainer.v1.Corpus;
+import dev.scratchgpt.trainer.v1.GetJobRequest;
+import dev.scratchgpt.trainer.v1.Job;
 import dev.scratchgpt.trainer.v1.TrainerGrpc;
 import dev.scratchgpt.trainer.v1.TrainingEvent;
 import dev.scratchgpt.trainer.v1.UploadCorpusRequest;
@@ -14,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** What the tests do as a client over a real channel: upload in chunks, watch to the end. */
 final class TrainerClient {
@@ -48,6 +51,26 @@ final class TrainerClient {
         } catch (java.util.concurrent.ExecutionException e) {
             throw (Exception) e.getCause();
         }
+    }
+
+    static Job job(Channel channel, String jobId) {
+        return TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+    }
+
+    /** Polls GetJob until the job satisfies {@code condition}; fails after {@code timeoutSeconds}. */
+    static Job await(Channel channel, String jobId, Predicate<Job> condition, long timeoutSeconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Job job = null;
+        while (System.nanoTime() < deadline) {
+            job = job(channel, jobId);
+            if (condition.test(job)) {
+                return job;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("job " + jobId + " did not get there within " + timeoutSeconds + " s; last: " + job);
     }
 
     /** Every event of a watch until the server ends it. */

@@ -48,7 +48,7 @@ class TrainerRestartIT {
                         .setMaxSteps(240).setEvalInterval(40).setEvalIters(5).setCheckpointInterval(40).build();
                 jobId = TrainerGrpc.newBlockingStub(channel).startTraining(StartTrainingRequest.newBuilder()
                         .setCorpusId(corpus.getCorpusId()).setModelName("restart").setSpec(spec).build()).getJobId();
-                before = await(channel, jobId, j -> j.getCheckpointStep() >= 80 && j.getLossHistoryCount() >= 3);
+                before = TrainerClient.await(channel, jobId, j -> j.getCheckpointStep() >= 80 && j.getLossHistoryCount() >= 3, 300);
             } finally {
                 channel.shutdownNow();
             }
@@ -87,18 +87,5 @@ class TrainerRestartIT {
                 }
             }
         }
-    }
-
-    private static Job await(ManagedChannel channel, String jobId, java.util.function.Predicate<Job> condition)
-            throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 300_000;
-        while (System.currentTimeMillis() < deadline) {
-            Job job = TrainerGrpc.newBlockingStub(channel).getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
-            if (condition.test(job)) {
-                return job;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("job " + jobId + " did not get there in time");
     }
 }

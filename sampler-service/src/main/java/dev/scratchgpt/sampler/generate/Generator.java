@@ -122,10 +122,9 @@ public final class Generator {
     private long[] append(long[] context, int id) {
         int length = context.length + 1;
         int keep = length <= model.contextSize() ? length : model.contextSize() - contextShift;
-        int from = length - keep;
-        long[] out = new long[context.length + 1 - from];
-        System.arraycopy(context, from, out, 0, context.length - from);
-        out[out.length - 1] = id;
+        long[] out = new long[keep];
+        System.arraycopy(context, length - keep, out, 0, keep - 1);
+        out[keep - 1] = id;
         return out;
     }
 }

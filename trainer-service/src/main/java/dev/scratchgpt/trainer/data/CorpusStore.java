@@ -214,7 +214,8 @@ public final class CorpusStore {
         }
     }
 
-    static void move(Path from, Path to) throws IOException {
+    /** Renames atomically where the file system can, replacing {@code to}. */
+    public static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

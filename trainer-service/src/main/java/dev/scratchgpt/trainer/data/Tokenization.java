@@ -9,10 +9,13 @@ import dev.scratchgpt.tokenizer.v1.GetVocabularyRequest;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import dev.scratchgpt.tokenizer.v1.Vocabulary;
 import dev.scratchgpt.tokenizer.v1.VocabularyKind;
+import dev.scratchgpt.trainer.CallerDeadline;
 import dev.scratchgpt.trainer.TrainerError;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import org.jboss.logging.Logger;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -23,6 +26,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -34,12 +38,19 @@ import java.util.concurrent.TimeoutException;
  * corpus of any size fits. The ids are kept in {@code <data>/encoded/<vocabulary>/<corpus>.ids}
  * (int32, big-endian, after a count), so a resumed job needs neither the tokenizer nor a
  * second encoding.
+ *
+ * <p>Every call is idempotent (vocabulary ids are content hashes), so an UNAVAILABLE tokenizer
+ * is retried with exponential backoff for up to {@code retryFor}, never past the deadline of
+ * the gRPC call being served; after that the caller gets UNAVAILABLE with a sentence.
  */
 public final class Tokenization {
 
     private static final int CHUNK = 1 << 20;
     /** Bytes per streamed message: the Vert.x gRPC server refuses messages over 256 KiB. */
     private static final int MESSAGE_BYTES = 64 * 1024;
+    /** Retrying stops this long before the served call's deadline, to answer UNAVAILABLE in time. */
+    private static final long ANSWER_MARGIN_NANOS = 300_000_000L;
+    private static final Logger LOG = Logger.getLogger(Tokenization.class);
 
     /** A corpus encoded with a vocabulary. */
     public record Encoded(String vocabularyId, int vocabSize, long tokens, Path idsFile) {
@@ -49,19 +60,91 @@ public final class Tokenization {
     private final TokenizerGrpc.TokenizerBlockingStub blocking;
     private final Path dir;
     private final long timeoutSeconds;
+    private final Duration retryFor;
+    private final Runnable reconnectNow;
 
+    /**
+     * @param retryFor     how long an unreachable tokenizer is retried (bounded by the caller's deadline)
+     * @param reconnectNow asks the channel to reconnect at once instead of after its own backoff
+     */
     public Tokenization(TokenizerGrpc.TokenizerStub async, TokenizerGrpc.TokenizerBlockingStub blocking,
-                        Path dataDir, long timeoutSeconds) {
+                        Path dataDir, long timeoutSeconds, Duration retryFor, Runnable reconnectNow) {
         this.async = async;
         this.blocking = blocking;
         this.dir = dataDir.resolve("encoded");
         this.timeoutSeconds = timeoutSeconds;
+        this.retryFor = retryFor;
+        this.reconnectNow = reconnectNow;
     }
 
     /** The named vocabulary (INVALID_ARGUMENT when the tokenizer does not know it). */
     public Vocabulary vocabulary(String vocabularyId, boolean withTokens, String field) {
+        return retrying("fetching vocabulary " + vocabularyId,
+                callDeadline -> vocabularyOnce(vocabularyId, withTokens, field, callDeadline));
+    }
+
+    /** Builds a vocabulary of {@code kind} from the corpus (idempotent on the tokenizer's side). */
+    public Vocabulary buildVocabulary(Path corpus, VocabularyKind kind, int bpeVocabSize) {
+        return retrying("building the vocabulary", callDeadline -> buildVocabularyOnce(corpus, kind, bpeVocabSize, callDeadline));
+    }
+
+    /** Encodes the corpus with the vocabulary, or returns the ids encoded before. */
+    public Encoded encode(String corpusId, Path corpus, Vocabulary vocabulary) {
+        return retrying("encoding the corpus", callDeadline -> encodeOnce(corpusId, corpus, vocabulary, callDeadline));
+    }
+
+    private interface Attempt<T> {
+        T run(Deadline callDeadline);
+    }
+
+    /**
+     * Runs {@code attempt}, again after 100 ms, 200 ms, ... (at most 2 s apart) while the tokenizer
+     * is UNAVAILABLE, until {@code retryFor} or the served call's deadline (less a margin to
+     * answer in) runs out.
+     */
+    private <T> T retrying(String what, Attempt<T> attempt) {
+        Deadline own = Deadline.after(timeoutSeconds, TimeUnit.SECONDS);
+        Deadline caller = CallerDeadline.current();
+        // each attempt ends early enough to still answer the served call with a sentence
+        Deadline callDeadline = caller != null ? caller.offset(-ANSWER_MARGIN_NANOS, TimeUnit.NANOSECONDS).minimum(own) : own;
+        long giveUpNanos = System.nanoTime() + retryFor.toNanos();
+        if (caller != null) {
+            giveUpNanos = Math.min(giveUpNanos, System.nanoTime() + caller.timeRemaining(TimeUnit.NANOSECONDS)
+                    - ANSWER_MARGIN_NANOS);
+        }
+        long backoffMillis = 100;
+        for (int attempts = 1; ; attempts++) {
+            try {
+                return attempt.run(callDeadline);
+            } catch (TrainerError e) {
+                boolean retryable = e.code() == Status.Code.UNAVAILABLE;
+                if (!retryable || System.nanoTime() + backoffMillis * 1_000_000 > giveUpNanos) {
+                    if (retryable && attempts > 1) {
+                        throw new TrainerError(Status.Code.UNAVAILABLE, e.getMessage() + " (" + attempts
+                                + " attempts while " + what + ")");
+                    }
+                    throw e;
+                }
+                LOG.warnf("tokenizer unavailable while %s; retrying in %d ms", what, backoffMillis);
+                sleep(backoffMillis);
+                reconnectNow.run();
+                backoffMillis = Math.min(2 * backoffMillis, 2000);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
         try {
-            return blocking.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getVocabulary(
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainerError(Status.Code.CANCELLED, "interrupted while waiting for the tokenizer service");
+        }
+    }
+
+    private Vocabulary vocabularyOnce(String vocabularyId, boolean withTokens, String field, Deadline callDeadline) {
+        try {
+            return blocking.withDeadline(callDeadline).getVocabulary(
                     GetVocabularyRequest.newBuilder().setVocabularyId(vocabularyId).setOmitTokens(!withTokens).build());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
@@ -71,14 +154,13 @@ public final class Tokenization {
         }
     }
 
-    /** Builds a vocabulary of {@code kind} from the corpus (idempotent on the tokenizer's side). */
-    public Vocabulary buildVocabulary(Path corpus, VocabularyKind kind, int bpeVocabSize) {
+    private Vocabulary buildVocabularyOnce(Path corpus, VocabularyKind kind, int bpeVocabSize, Deadline callDeadline) {
         CreateVocabularyRequest.Builder options = CreateVocabularyRequest.newBuilder().setKind(kind);
         if (kind == VocabularyKind.VOCABULARY_KIND_BPE) {
             options.setVocabSize(bpeVocabSize);
         }
         CompletableFuture<Vocabulary> result = new CompletableFuture<>();
-        StreamObserver<CreateVocabularyChunk> requests = async.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+        StreamObserver<CreateVocabularyChunk> requests = async.withDeadline(callDeadline)
                 .createVocabularyStream(new StreamObserver<>() {
                     @Override
                     public void onNext(Vocabulary value) {
@@ -100,15 +182,14 @@ public final class Tokenization {
         return await(result, "spec.vocabulary_kind");
     }
 
-    /** Encodes the corpus with the vocabulary, or returns the ids encoded before. */
-    public Encoded encode(String corpusId, Path corpus, Vocabulary vocabulary) {
+    private Encoded encodeOnce(String corpusId, Path corpus, Vocabulary vocabulary, Deadline callDeadline) {
         Path file = idsFile(vocabulary.getVocabularyId(), corpusId);
         if (Files.isRegularFile(file)) {
             return new Encoded(vocabulary.getVocabularyId(), vocabulary.getSize(), countOf(file), file);
         }
         IdBuffer ids = new IdBuffer();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<EncodeStreamRequest> requests = async.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+        StreamObserver<EncodeStreamRequest> requests = async.withDeadline(callDeadline)
                 .encodeStream(new StreamObserver<>() {
                     @Override
                     public void onNext(EncodeStreamResponse value) {

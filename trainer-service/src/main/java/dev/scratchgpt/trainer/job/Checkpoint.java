@@ -2,6 +2,7 @@ package dev.scratchgpt.trainer.job;
 
 import ai.djl.ndarray.NDArray;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.scratchgpt.trainer.data.DataDirectory;
 import dev.scratchgpt.trainer.v1.TrainingSpec;
 
 import java.io.BufferedInputStream;
@@ -11,10 +12,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,10 +47,24 @@ public record Checkpoint(int step, long optimizerSteps, TrainingSpec spec, Map<S
         return new Checkpoint(step, optimizerSteps, spec, tensors);
     }
 
+    /**
+     * Writes the checkpoint beside the current one and renames it over it. On failure (a full
+     * disk, say) the temporary file is removed, the previous checkpoint is left as it was, and
+     * the IOException's message names the file and the cause.
+     */
     public void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "checkpoint-", ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20))) {
+        Path target = dir.resolve(FILE);
+        try {
+            DataDirectory.replaceAtomically(target, this::writeTo);
+        } catch (IOException e) {
+            throw new IOException("writing checkpoint " + target + " (step " + step + ") failed: "
+                    + DataDirectory.reason(e), e);
+        }
+    }
+
+    private void writeTo(Path temp) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20))) {
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeInt(step);
@@ -68,11 +84,8 @@ public record Checkpoint(int step, long optimizerSteps, TrainingSpec spec, Map<S
                 writeFloats(out, e.getValue().m());
                 writeFloats(out, e.getValue().v());
             }
-        }
-        try {
-            Files.move(temp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
+            out.flush();
+            channel.force(true); // on disk before the rename makes it the checkpoint
         }
     }
 

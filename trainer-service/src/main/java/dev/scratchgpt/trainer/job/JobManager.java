@@ -12,6 +12,9 @@ import dev.scratchgpt.trainer.v1.LossPoint;
 import dev.scratchgpt.trainer.v1.TrainingEvent;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -21,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -28,7 +32,8 @@ import java.util.function.Function;
  * time; further jobs wait in that device's queue and show their position (the service queues
  * rather than answering RESOURCE_EXHAUSTED). Every change is saved through the {@link JobStore};
  * watchers get events. A job that was queued or running when the service stopped is marked
- * FAILED on the next start, with a sentence saying ResumeJob continues it.
+ * FAILED on the next start, with a sentence saying ResumeJob continues it. On a graceful
+ * {@link #shutdown}, a running job first stops after its current step and is checkpointed there.
  */
 public final class JobManager implements AutoCloseable {
 
@@ -56,6 +61,8 @@ public final class JobManager implements AutoCloseable {
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final Map<String, Worker> workers = new ConcurrentHashMap<>();
     private TrainingMetrics metrics;
+    /** Set by {@link #shutdown}: running jobs stop and checkpoint, workers take no new job. */
+    private volatile boolean shuttingDown;
 
     public JobManager(JobStore store, Function<Job, long[]> corpusIds, DeviceResolver devices, Exporter exporter) {
         this.store = store;
@@ -211,16 +218,22 @@ public final class JobManager implements AutoCloseable {
 
         @Override
         public void run() {
-            while (!isInterrupted()) {
+            while (!isInterrupted() && !shuttingDown) {
                 String id;
                 try {
-                    id = queue.take();
+                    // polled, not taken: a shutdown must not interrupt a worker that may be writing
+                    id = queue.poll(200, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException ex) {
                     return;
                 }
-                Entry e = jobs.get(id);
+                Entry e = id == null || shuttingDown ? null : jobs.get(id);
                 if (e != null) {
-                    train(e);
+                    try {
+                        train(e);
+                    } catch (RuntimeException | Error err) {
+                        // the worker outlives any one job; the job's record says what happened
+                        LOG.errorf(err, "job %s: unexpected failure outside training", id);
+                    }
                 }
             }
         }
@@ -243,8 +256,12 @@ public final class JobManager implements AutoCloseable {
             boolean[] cancelled = new boolean[1];
             TrainingLoop loop = new TrainingLoop(job.getSpec(), ids, job.getVocabSize(), device,
                     store.jobDir(job.getJobId()).resolve("checkpoint"), new LoopListener(e, cancelled));
-            loop.run(() -> e.cancelRequested);
-            if (cancelled[0]) {
+            loop.run(() -> e.cancelRequested || shuttingDown);
+            if (cancelled[0] && !e.cancelRequested) {
+                int step = e.snapshot().getCheckpointStep();
+                finish(e, JobState.JOB_STATE_FAILED, "the trainer was shut down while this job was running; it was "
+                        + "checkpointed at step " + step + " and ResumeJob continues it from there");
+            } else if (cancelled[0]) {
                 finish(e, JobState.JOB_STATE_CANCELLED, null);
             } else {
                 if (exporter != null) {
@@ -254,6 +271,13 @@ public final class JobManager implements AutoCloseable {
             }
         } catch (TrainerError err) {
             finish(e, JobState.JOB_STATE_FAILED, err.getMessage());
+        } catch (IOException | UncheckedIOException err) {
+            // a full disk or a data directory gone read-only: the sentence names the file and the cause
+            String cause = err instanceof UncheckedIOException u ? u.getCause().getMessage() : err.getMessage();
+            LOG.errorf("job %s stopped at step %d: %s", job.getJobId(), e.snapshot().getStep(), cause);
+            finish(e, JobState.JOB_STATE_FAILED, "training stopped at step " + e.snapshot().getStep() + ": " + cause
+                    + "; the checkpoint at step " + e.snapshot().getCheckpointStep()
+                    + " is kept, and ResumeJob continues from it once the cause is fixed");
         } catch (Exception | Error err) {
             LOG.errorf(err, "job %s failed", job.getJobId());
             finish(e, JobState.JOB_STATE_FAILED, "training failed: " + err);
@@ -332,6 +356,7 @@ public final class JobManager implements AutoCloseable {
         if (exporter == null) {
             throw TrainerError.precondition("this trainer has no model store configured");
         }
+        logExportStart(e);
         int version = exporter.export(e.snapshot());
         recordExport(e, version);
         return get(jobId);
@@ -340,11 +365,17 @@ public final class JobManager implements AutoCloseable {
     /** The export at the end of a job: a failure is reported on the job, not fatal to it. */
     private void exportQuietly(Entry e) {
         try {
+            logExportStart(e);
             recordExport(e, exporter.export(e.snapshot()));
         } catch (Exception ex) {
             LOG.errorf(ex, "job %s: export failed", e.snapshot().getJobId());
             update(e, b -> b.setError("training succeeded but the export failed: " + ex.getMessage()));
         }
+    }
+
+    private static void logExportStart(Entry e) {
+        LOG.infof("job %s: exporting checkpoint step %d to the model store", e.snapshot().getJobId(),
+                e.snapshot().getCheckpointStep());
     }
 
     private void recordExport(Entry e, int version) {
@@ -360,7 +391,7 @@ public final class JobManager implements AutoCloseable {
             if (error != null) {
                 e.job.setError(error);
             }
-            store.save(e.job.build());
+            saveQuietly(e.job.build());
             TrainingEvent.Builder ev = event(e, EventKind.EVENT_KIND_STATE)
                     .setMessage(error != null ? error : "job " + shortName(state));
             for (Watcher w : e.watchers) {
@@ -385,6 +416,15 @@ public final class JobManager implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** The final state is known in memory even when the disk refuses it (full, read-only). */
+    private void saveQuietly(Job job) {
+        try {
+            store.save(job);
+        } catch (UncheckedIOException ex) {
+            LOG.errorf("job %s: %s", job.getJobId(), ex.getCause().getMessage());
         }
     }
 
@@ -445,8 +485,31 @@ public final class JobManager implements AutoCloseable {
         return java.nio.ByteBuffer.allocate(8).putLong(v).array();
     }
 
+    /**
+     * Graceful stop (SIGTERM): a running job stops after its current step (or current eval
+     * batch), is checkpointed at that step and recorded FAILED with a sentence pointing at
+     * ResumeJob; an export under way is finished. Waits at most {@code grace}; what is still
+     * running then is left to the restart, which treats it as killed.
+     */
+    public void shutdown(Duration grace) {
+        shuttingDown = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Worker w : workers.values()) {
+            try {
+                w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (w.isAlive()) {
+                LOG.warnf("shutdown: %s did not stop within %s; its job resumes from its last checkpoint", w.getName(), grace);
+            }
+        }
+    }
+
     @Override
     public void close() {
+        shuttingDown = true;
         workers.values().forEach(Thread::interrupt);
     }
 

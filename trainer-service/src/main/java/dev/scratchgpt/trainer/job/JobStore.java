@@ -2,14 +2,13 @@ package dev.scratchgpt.trainer.job;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.scratchgpt.trainer.data.DataDirectory;
 import dev.scratchgpt.trainer.v1.Job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -35,19 +34,14 @@ public final class JobStore {
         return dir.resolve(jobId);
     }
 
+    /** Replaces the job's record; on failure the previous record stays and no temporary file is left. */
     public void save(Job job) {
+        Path target = jobDir(job.getJobId()).resolve("job.json");
         try {
-            Path jobDir = jobDir(job.getJobId());
-            Files.createDirectories(jobDir);
-            Path temp = Files.createTempFile(jobDir, "job-", ".tmp");
-            Files.writeString(temp, JsonFormat.printer().print(job));
-            try {
-                Files.move(temp, jobDir.resolve("job.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, jobDir.resolve("job.json"), StandardCopyOption.REPLACE_EXISTING);
-            }
+            DataDirectory.replaceAtomically(target, temp -> Files.writeString(temp, JsonFormat.printer().print(job)));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(new IOException("saving job record " + target + " failed: "
+                    + DataDirectory.reason(e), e));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.scratchgpt.onnx.Tensor;
 import dev.scratchgpt.store.Manifest;
 import dev.scratchgpt.store.ModelStore;
 import dev.scratchgpt.store.ModelVersion;
+import dev.scratchgpt.trainer.data.DataDirectory;
 import dev.scratchgpt.trainer.v1.Job;
 import dev.scratchgpt.trainer.v1.TrainingSpec;
 
@@ -30,15 +31,25 @@ public final class ModelExport {
         this.jobs = jobs;
     }
 
-    /** Publishes the job's latest checkpoint; returns the new version. */
+    /**
+     * Publishes the job's latest checkpoint; returns the new version. A failed publish (a full
+     * disk, say) leaves the store as it was (ModelStore removes its temporary folder) and says
+     * where and why.
+     */
     public ModelVersion export(Job job) throws IOException {
         Path dir = jobs.jobDir(job.getJobId()).resolve("checkpoint");
         Checkpoint checkpoint = Checkpoint.read(dir);
         ModelWeights weights = weights(checkpoint.spec(), job.getVocabSize(), checkpoint.tensors());
-        return store.publish(job.getModelName(), weights, job.getVocabularyId(), new Manifest.Training(
-                job.getJobId(), job.getCorpusId(), checkpoint.step(),
-                job.hasTrainLoss() ? (double) job.getTrainLoss() : null,
-                job.hasValLoss() ? (double) job.getValLoss() : null));
+        try {
+            return store.publish(job.getModelName(), weights, job.getVocabularyId(), new Manifest.Training(
+                    job.getJobId(), job.getCorpusId(), checkpoint.step(),
+                    job.hasTrainLoss() ? (double) job.getTrainLoss() : null,
+                    job.hasValLoss() ? (double) job.getValLoss() : null));
+        } catch (IOException e) {
+            throw new IOException("publishing checkpoint step " + checkpoint.step() + " as model " + job.getModelName()
+                    + " under " + store.root().resolve(job.getModelName()) + " failed: " + DataDirectory.reason(e)
+                    + "; no version was added", e);
+        }
     }
 
     /** The engine-neutral form of a model's parameters. */

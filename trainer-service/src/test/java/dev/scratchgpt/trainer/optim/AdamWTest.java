@@ -87,11 +87,145 @@ class AdamWTest {
             // gradient back from the first moment: m = (1 - 0) * g_clipped.
             AdamW opt = new AdamW(m, params, n -> false, new AdamW.Settings(0f, 0.5f, 1e-8f, 0f, 1f));
             backward(m, params, new float[]{3f, 0f}, new float[]{4f}); // norm 5
-            float norm = opt.step(0f).getFloat();
+            float norm = opt.step(0f);
             assertEquals(5f, norm, 1e-5f);
             assertArrayEquals(new float[]{0.6f, 0f}, opt.firstMoments().get("w").toFloatArray(), 1e-5f);
             assertArrayEquals(new float[]{0.8f}, opt.firstMoments().get("b").toFloatArray(), 1e-5f);
         }
+    }
+
+    /**
+     * The fused update against torch.optim.AdamW's per-parameter loop written out in doubles:
+     * three parameters of different shapes (two decayed), global-norm clipping that bites on
+     * some steps and not on others, four steps with a changing learning rate; then a second
+     * optimizer restored from the first one's moments takes the next step identically.
+     */
+    @Test
+    void fusedUpdateEqualsThePerParameterFormulaAndSurvivesARestore() {
+        Engine.getInstance();
+        JniUtils.setGradMode(false);
+        // eps this large weighs in the denominator, so where the bias correction meets it is checked too
+        float b1 = 0.9f, b2 = 0.99f, eps = 1e-3f, wd = 0.1f, clip = 1f;
+        long[][] shapes = {{3, 4}, {4}, {2, 3, 2}};
+        String[] names = {"a.weight", "a.bias", "c.weight"};
+        java.util.Random random = new java.util.Random(7);
+        int n = 0;
+        double[][] p = new double[3][], mExp = new double[3][], vExp = new double[3][];
+        for (int k = 0; k < 3; k++) {
+            int size = (int) new ai.djl.ndarray.types.Shape(shapes[k]).size();
+            p[k] = new double[size];
+            mExp[k] = new double[size];
+            vExp[k] = new double[size];
+            for (int i = 0; i < size; i++) {
+                p[k][i] = random.nextGaussian();
+            }
+        }
+        float[] lrs = {1e-2f, 3e-2f, 2e-2f, 5e-3f, 1e-2f};
+        float[] gradScale = {0.05f, 3f, 0.2f, 10f, 1f}; // global norm below and above the clip of 1
+        float[][][] grads = new float[lrs.length][3][];
+        for (int s = 0; s < lrs.length; s++) {
+            for (int k = 0; k < 3; k++) {
+                grads[s][k] = new float[p[k].length];
+                for (int i = 0; i < p[k].length; i++) {
+                    grads[s][k][i] = (float) (random.nextGaussian() * gradScale[s]);
+                }
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (int k = 0; k < 3; k++) {
+                float[] init = new float[p[k].length];
+                for (int i = 0; i < init.length; i++) {
+                    init[i] = (float) p[k][i];
+                }
+                NDArray arr = m.create(init, new ai.djl.ndarray.types.Shape(shapes[k]));
+                arr.setRequiresGradient(true);
+                params.put(names[k], arr);
+            }
+            AdamW.Settings settings = new AdamW.Settings(b1, b2, eps, wd, clip);
+            AdamW opt = new AdamW(m, params, name -> name.endsWith(".weight"), settings);
+            for (int s = 0; s < lrs.length - 1; s++) {
+                setGradients(m, params, grads[s]);
+                float norm = opt.step(lrs[s]);
+                assertEquals((float) expectedStep(p, mExp, vExp, grads[s], s + 1, lrs[s], b1, b2, eps, wd, clip,
+                        new boolean[]{true, false, true}), norm, 1e-4f);
+            }
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(toFloats(p[k]), params.get(names[k]).toFloatArray(), 1e-5f, names[k]);
+                assertArrayEquals(toFloats(mExp[k]), opt.firstMoments().get(names[k]).toFloatArray(), 1e-6f);
+                assertArrayEquals(toFloats(vExp[k]), opt.secondMoments().get(names[k]).toFloatArray(), 1e-6f);
+                assertEquals(new ai.djl.ndarray.types.Shape(shapes[k]), opt.firstMoments().get(names[k]).getShape());
+            }
+
+            // a fresh optimizer restored from the moments, as a checkpoint restores them
+            Map<String, float[]> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+            opt.firstMoments().forEach((name, arr) -> first.put(name, arr.toFloatArray()));
+            opt.secondMoments().forEach((name, arr) -> second.put(name, arr.toFloatArray()));
+            AdamW restored = new AdamW(m, params, name -> name.endsWith(".weight"), settings);
+            restored.restore(opt.stepCount(), first, second);
+            int last = lrs.length - 1;
+            setGradients(m, params, grads[last]);
+            restored.step(lrs[last]);
+            expectedStep(p, mExp, vExp, grads[last], last + 1, lrs[last], b1, b2, eps, wd, clip,
+                    new boolean[]{true, false, true});
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(toFloats(p[k]), params.get(names[k]).toFloatArray(), 1e-5f, names[k]);
+                assertArrayEquals(toFloats(mExp[k]), restored.firstMoments().get(names[k]).toFloatArray(), 1e-6f);
+                assertArrayEquals(new float[p[k].length], params.get(names[k]).getGradient().toFloatArray(),
+                        "gradients are zeroed after a step");
+            }
+        }
+    }
+
+    /** Leaves exactly {@code grads} in the parameters' gradients (loss = sum(p * g)). */
+    private static void setGradients(NDManager m, Map<String, NDArray> params, float[][] grads) {
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = null;
+            int k = 0;
+            for (NDArray p : params.values()) {
+                NDArray term = p.mul(m.create(grads[k++], p.getShape())).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            gc.backward(loss);
+        }
+    }
+
+    /**
+     * torch.nn.utils.clip_grad_norm_ then torch.optim.AdamW's single-tensor step, per parameter,
+     * in doubles; updates p, m, v in place and returns the norm before clipping.
+     */
+    private static double expectedStep(double[][] p, double[][] m, double[][] v, float[][] g, int t, double lr,
+                                       double b1, double b2, double eps, double wd, double clip, boolean[] decays) {
+        double sum = 0;
+        for (float[] gk : g) {
+            for (float x : gk) {
+                sum += (double) x * x;
+            }
+        }
+        double norm = Math.sqrt(sum);
+        double coef = Math.min(1.0, clip / (norm + 1e-6));
+        double bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
+        for (int k = 0; k < p.length; k++) {
+            for (int i = 0; i < p[k].length; i++) {
+                double gi = g[k][i] * coef;
+                if (decays[k]) {
+                    p[k][i] *= 1 - lr * wd;
+                }
+                m[k][i] = b1 * m[k][i] + (1 - b1) * gi;
+                v[k][i] = b2 * v[k][i] + (1 - b2) * gi * gi;
+                p[k][i] -= lr / bc1 * m[k][i] / (Math.sqrt(v[k][i]) / Math.sqrt(bc2) + eps);
+            }
+        }
+        return norm;
+    }
+
+    private static float[] toFloats(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) x[i];
+        }
+        return out;
     }
 
     @Test
