@@ -8,11 +8,10 @@ import dev.scratchgpt.sampler.v1.LoadModelRequest;
 import dev.scratchgpt.sampler.v1.SamplerGrpc;
 import dev.scratchgpt.sampler.v1.UnloadModelRequest;
 import dev.scratchgpt.testing.ServiceChecks;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -29,15 +28,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static dev.scratchgpt.sampler.SamplerTestResource.SMALL;
+import static dev.scratchgpt.testing.BadInputCatalogue.assertAnswer;
+import static dev.scratchgpt.testing.BadInputCatalogue.assertSurvived;
+import static dev.scratchgpt.testing.BadInputCatalogue.row;
+import static dev.scratchgpt.testing.BadInputCatalogue.statusOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * docs/bad-input.md, sampler table: the rows SamplerEndpointTest's badParametersAreRefusedNamingTheField
@@ -77,25 +78,14 @@ class SamplerBadInputTest {
         return change.apply(GenerateRequest.newBuilder().setModel(SMALL).setMaxNewTokens(5).setSeed(1)).build();
     }
 
-    static Arguments row(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        return Arguments.of(name, code, sentence, call);
-    }
 
-    static Status unary(Runnable call) {
-        try {
-            call.run();
-            return Status.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus();
-        }
-    }
 
     static Status generate(UnaryOperator<GenerateRequest.Builder> change) {
-        return unary(() -> sampler.generate(small(change)));
+        return statusOf(() -> sampler.generate(small(change)));
     }
 
     static Status stream(UnaryOperator<GenerateRequest.Builder> change) {
-        return unary(() -> {
+        return statusOf(() -> {
             Iterator<GenerateStreamResponse> it = sampler.generateStream(small(change));
             it.forEachRemaining(r -> { });
         });
@@ -139,49 +129,41 @@ class SamplerBadInputTest {
                 row("Generate message over the 16 MiB transport cap", Status.Code.RESOURCE_EXHAUSTED, "",
                         () -> generate(b -> b.setPrompt("a".repeat(16 * MIB + 1)))),
                 row("Generate without a deadline at the max_new_tokens cap", Status.Code.OK, "",
-                        () -> unary(() -> SamplerGrpc.newBlockingStub(channel).generate(small(b -> b.setMaxNewTokens(4096))))),
+                        () -> statusOf(() -> SamplerGrpc.newBlockingStub(channel).generate(small(b -> b.setMaxNewTokens(4096))))),
                 row("GenerateStream temperature NaN", invalid, "temperature must be 0 (greedy) or in (0, 100], got NaN",
                         () -> stream(b -> b.setTemperature(Float.NaN))),
                 row("GenerateStream model unknown", Status.Code.NOT_FOUND, "is not in the model store", () -> stream(b -> b.setModel("nope"))),
                 row("GenerateStream stop too many", invalid, "stop allows at most 4 sequences, got 100",
                         () -> stream(b -> b.addAllStop(Collections.nCopies(100, "x")))),
                 row("LoadModel model empty", invalid, "model is required",
-                        () -> unary(() -> sampler.loadModel(LoadModelRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> sampler.loadModel(LoadModelRequest.getDefaultInstance()))),
                 row("LoadModel model unknown", Status.Code.NOT_FOUND, "is not in the model store",
-                        () -> unary(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel("nope").build()))),
+                        () -> statusOf(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel("nope").build()))),
                 row("LoadModel version negative", invalid, "version must be 0 (latest) or a positive version number, got -1",
-                        () -> unary(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(SMALL).setVersion(-1).build()))),
+                        () -> statusOf(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(SMALL).setVersion(-1).build()))),
                 row("LoadModel version unknown", Status.Code.NOT_FOUND, "has no version 99",
-                        () -> unary(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(SMALL).setVersion(99).build()))),
+                        () -> statusOf(() -> sampler.loadModel(LoadModelRequest.newBuilder().setModel(SMALL).setVersion(99).build()))),
                 row("UnloadModel model huge", Status.Code.NOT_FOUND, "characters left out",
-                        () -> unary(() -> sampler.unloadModel(UnloadModelRequest.newBuilder().setModel(huge).build()))),
+                        () -> statusOf(() -> sampler.unloadModel(UnloadModelRequest.newBuilder().setModel(huge).build()))),
                 row("UnloadModel model empty", invalid, "model is required",
-                        () -> unary(() -> sampler.unloadModel(UnloadModelRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> sampler.unloadModel(UnloadModelRequest.getDefaultInstance()))),
                 row("ListModels without a deadline", Status.Code.OK, "",
-                        () -> unary(() -> SamplerGrpc.newBlockingStub(channel).listModels(ListModelsRequest.getDefaultInstance()))));
+                        () -> statusOf(() -> SamplerGrpc.newBlockingStub(channel).listModels(ListModelsRequest.getDefaultInstance()))));
     }
 
     @Order(1)
     @ParameterizedTest(name = "{0}")
     @MethodSource("catalogue")
     void answersWithAStatusAndASentence(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        Status status = call.get();
-        assertEquals(code, status.getCode(), status.toString());
-        if (!sentence.isEmpty()) {
-            assertTrue(status.getDescription() != null && status.getDescription().contains(sentence),
-                    "expected '" + sentence + "' in: " + status.getDescription());
-        }
+        assertAnswer(code, sentence, call.get());
     }
 
     @Order(2)
     @Test
     void theServiceSurvivesTheCatalogue() {
-        assertEquals(HealthCheckResponse.ServingStatus.SERVING, ServiceChecks.health(channel));
-        assertEquals(5, sampler.generate(small(b -> b.setPrompt("ROMEO:"))).getSamples(0).getTokenIdsCount());
-        // Thirty-odd rows: a generation thread kept per row would break this bound.
-        int threads = ServiceChecks.liveThreads();
-        assertTrue(threads <= threadsBefore + 8, "live threads grew from " + threadsBefore + " to " + threads);
-        Path store = Path.of(ConfigProvider.getConfig().getValue("scratchgpt.sampler.store-dir", String.class));
-        assertEquals(List.of(), ServiceChecks.partialFiles(store));
+        // Thirty-odd rows: a generation thread kept per row would break the bound.
+        assertSurvived(channel, () -> assertEquals(5, sampler.generate(small(b -> b.setPrompt("ROMEO:")))
+                        .getSamples(0).getTokenIdsCount()), threadsBefore,
+                Path.of(ConfigProvider.getConfig().getValue("scratchgpt.sampler.store-dir", String.class)));
     }
 }

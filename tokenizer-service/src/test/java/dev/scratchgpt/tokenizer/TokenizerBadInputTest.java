@@ -3,6 +3,7 @@ package dev.scratchgpt.tokenizer;
 import com.google.protobuf.ByteString;
 import dev.scratchgpt.testing.ClientStream;
 import dev.scratchgpt.testing.ServiceChecks;
+
 import dev.scratchgpt.tokenizer.v1.CreateVocabularyChunk;
 import dev.scratchgpt.tokenizer.v1.CreateVocabularyRequest;
 import dev.scratchgpt.tokenizer.v1.DecodeRequest;
@@ -17,8 +18,6 @@ import dev.scratchgpt.tokenizer.v1.VocabularyKind;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
@@ -40,8 +39,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import static dev.scratchgpt.testing.BadInputCatalogue.assertAnswer;
+import static dev.scratchgpt.testing.BadInputCatalogue.assertSurvived;
+import static dev.scratchgpt.testing.BadInputCatalogue.row;
+import static dev.scratchgpt.testing.BadInputCatalogue.statusOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * docs/bad-input.md, tokenizer table: one case per row, each over real gRPC against the running
@@ -84,19 +86,7 @@ class TokenizerBadInputTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** One row: its name (as in docs/bad-input.md), the status code, a sentence fragment, the call. */
-    static Arguments row(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        return Arguments.of(name, code, sentence, call);
-    }
 
-    static Status unary(Runnable call) {
-        try {
-            call.run();
-            return Status.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus();
-        }
-    }
 
     static CreateVocabularyChunk chunk(String text) {
         return CreateVocabularyChunk.newBuilder().setData(ByteString.copyFromUtf8(text)).build();
@@ -123,11 +113,11 @@ class TokenizerBadInputTest {
     }
 
     static Status create(CreateVocabularyRequest.Builder request) {
-        return unary(() -> tokenizer.createVocabulary(request.build()));
+        return statusOf(() -> tokenizer.createVocabulary(request.build()));
     }
 
     static Status decode(List<Integer> ids) {
-        return unary(() -> tokenizer.decode(DecodeRequest.newBuilder().setVocabularyId(vocabularyId).addAllIds(ids).build()));
+        return statusOf(() -> tokenizer.decode(DecodeRequest.newBuilder().setVocabularyId(vocabularyId).addAllIds(ids).build()));
     }
 
     /** Text of {@code bytes} ASCII characters from the vocabulary "abc \n". */
@@ -188,24 +178,24 @@ class TokenizerBadInputTest {
                         () -> createStream(List.of(chunk("abc")), false)),
                 // GetVocabulary, ListVocabularies
                 row("GetVocabulary vocabulary_id empty", Status.Code.INVALID_ARGUMENT, "vocabulary_id is empty",
-                        () -> unary(() -> tokenizer.getVocabulary(GetVocabularyRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> tokenizer.getVocabulary(GetVocabularyRequest.getDefaultInstance()))),
                 row("GetVocabulary vocabulary_id unknown", Status.Code.NOT_FOUND, "vocabulary_id 'nope' is not known",
-                        () -> unary(() -> tokenizer.getVocabulary(GetVocabularyRequest.newBuilder().setVocabularyId("nope").build()))),
+                        () -> statusOf(() -> tokenizer.getVocabulary(GetVocabularyRequest.newBuilder().setVocabularyId("nope").build()))),
                 row("GetVocabulary vocabulary_id huge", Status.Code.NOT_FOUND, "characters left out",
-                        () -> unary(() -> tokenizer.getVocabulary(GetVocabularyRequest.newBuilder().setVocabularyId(huge).build()))),
+                        () -> statusOf(() -> tokenizer.getVocabulary(GetVocabularyRequest.newBuilder().setVocabularyId(huge).build()))),
                 row("ListVocabularies without a deadline", Status.Code.OK, "",
-                        () -> unary(() -> TokenizerGrpc.newBlockingStub(channel).listVocabularies(ListVocabulariesRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> TokenizerGrpc.newBlockingStub(channel).listVocabularies(ListVocabulariesRequest.getDefaultInstance()))),
                 // Encode
                 row("Encode vocabulary_id empty", Status.Code.INVALID_ARGUMENT, "vocabulary_id is empty",
-                        () -> unary(() -> tokenizer.encode(EncodeRequest.newBuilder().setText("ab").build()))),
+                        () -> statusOf(() -> tokenizer.encode(EncodeRequest.newBuilder().setText("ab").build()))),
                 row("Encode vocabulary_id unknown", Status.Code.NOT_FOUND, "is not known",
-                        () -> unary(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId("nope").setText("ab").build()))),
+                        () -> statusOf(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId("nope").setText("ab").build()))),
                 row("Encode text with characters not in the vocabulary", Status.Code.INVALID_ARGUMENT, "does not contain: U+007A 'z'",
-                        () -> unary(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId).setText("abz").build()))),
+                        () -> statusOf(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId).setText("abz").build()))),
                 row("Encode text over 4 MiB", Status.Code.RESOURCE_EXHAUSTED, "EncodeStream",
-                        () -> unary(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId).setText(text(4 * MIB + 1)).build()))),
+                        () -> statusOf(() -> tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId).setText(text(4 * MIB + 1)).build()))),
                 row("Encode 4 MB without a deadline", Status.Code.OK, "",
-                        () -> unary(() -> TokenizerGrpc.newBlockingStub(channel).withMaxInboundMessageSize(64 * MIB)
+                        () -> statusOf(() -> TokenizerGrpc.newBlockingStub(channel).withMaxInboundMessageSize(64 * MIB)
                                 .encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId).setText(text(4_000_000)).build()))),
                 // EncodeStream
                 row("EncodeStream first message without vocabulary_id", Status.Code.INVALID_ARGUMENT, "vocabulary_id is empty",
@@ -231,7 +221,7 @@ class TokenizerBadInputTest {
                 row("Decode ids over 4 MiB", Status.Code.RESOURCE_EXHAUSTED, "DecodeStream",
                         () -> decode(Collections.nCopies(1_000_000, Integer.MAX_VALUE))),
                 row("Decode vocabulary_id unknown", Status.Code.NOT_FOUND, "is not known",
-                        () -> unary(() -> tokenizer.decode(DecodeRequest.newBuilder().setVocabularyId("nope").addIds(0).build()))),
+                        () -> statusOf(() -> tokenizer.decode(DecodeRequest.newBuilder().setVocabularyId("nope").addIds(0).build()))),
                 // DecodeStream
                 row("DecodeStream id out of range", Status.Code.INVALID_ARGUMENT, "-7",
                         () -> decodeStream(List.of(DecodeStreamRequest.newBuilder().setVocabularyId(vocabularyId).addIds(-7).build()), true)),
@@ -257,24 +247,15 @@ class TokenizerBadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("catalogue")
     void answersWithAStatusAndASentence(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        Status status = call.get();
-        assertEquals(code, status.getCode(), status.toString());
-        if (!sentence.isEmpty()) {
-            assertTrue(status.getDescription() != null && status.getDescription().contains(sentence),
-                    "expected '" + sentence + "' in: " + status.getDescription());
-        }
+        assertAnswer(code, sentence, call.get());
     }
 
     @Order(2)
     @Test
     void theServiceSurvivesTheCatalogue() {
-        assertEquals(HealthCheckResponse.ServingStatus.SERVING, ServiceChecks.health(channel));
-        assertEquals(List.of(2, 3, 4), tokenizer.encode(EncodeRequest.newBuilder().setVocabularyId(vocabularyId)
-                .setText("abc").build()).getIdsList());
-        // Forty-odd rows, a dozen of them streams: a thread held per row would break this bound.
-        int threads = ServiceChecks.liveThreads();
-        assertTrue(threads <= threadsBefore + 8, "live threads grew from " + threadsBefore + " to " + threads);
-        Path dataDir = Path.of(ConfigProvider.getConfig().getValue("scratchgpt.data-dir", String.class));
-        assertEquals(List.of(), ServiceChecks.partialFiles(dataDir));
+        // Forty-odd rows, a dozen of them streams: a thread held per row would break the bound.
+        assertSurvived(channel, () -> assertEquals(List.of(2, 3, 4), tokenizer.encode(EncodeRequest.newBuilder()
+                        .setVocabularyId(vocabularyId).setText("abc").build()).getIdsList()), threadsBefore,
+                Path.of(ConfigProvider.getConfig().getValue("scratchgpt.data-dir", String.class)));
     }
 }

@@ -3,6 +3,7 @@ package dev.scratchgpt.trainer;
 import com.google.protobuf.ByteString;
 import dev.scratchgpt.testing.ClientStream;
 import dev.scratchgpt.testing.ServiceChecks;
+
 import dev.scratchgpt.testing.TokenizerServiceResource;
 import dev.scratchgpt.trainer.v1.CancelJobRequest;
 import dev.scratchgpt.trainer.v1.ExportModelRequest;
@@ -20,8 +21,6 @@ import dev.scratchgpt.trainer.v1.WatchTrainingRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -44,8 +43,11 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
+import static dev.scratchgpt.testing.BadInputCatalogue.assertAnswer;
+import static dev.scratchgpt.testing.BadInputCatalogue.assertSurvived;
+import static dev.scratchgpt.testing.BadInputCatalogue.row;
+import static dev.scratchgpt.testing.BadInputCatalogue.statusOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * docs/bad-input.md, trainer table: one case per row over real gRPC (with the real tokenizer
@@ -87,18 +89,7 @@ class TrainerBadInputTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    static Arguments row(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        return Arguments.of(name, code, sentence, call);
-    }
 
-    static Status unary(Runnable call) {
-        try {
-            call.run();
-            return Status.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus();
-        }
-    }
 
     static UploadCorpusRequest data(byte[] bytes) {
         return UploadCorpusRequest.newBuilder().setData(ByteString.copyFrom(bytes)).build();
@@ -120,16 +111,16 @@ class TrainerBadInputTest {
 
     /** StartTraining on the small corpus with one field of the spec changed. */
     static Status start(TrainingSpec.Builder spec) {
-        return unary(() -> trainer.startTraining(StartTrainingRequest.newBuilder().setCorpusId(corpusId)
+        return statusOf(() -> trainer.startTraining(StartTrainingRequest.newBuilder().setCorpusId(corpusId)
                 .setSpec(spec).build()));
     }
 
     static Status start(UnaryOperator<StartTrainingRequest.Builder> change) {
-        return unary(() -> trainer.startTraining(change.apply(StartTrainingRequest.newBuilder().setSpec(bigram())).build()));
+        return statusOf(() -> trainer.startTraining(change.apply(StartTrainingRequest.newBuilder().setSpec(bigram())).build()));
     }
 
     static Status preview(UnaryOperator<PreviewBatchRequest.Builder> change) {
-        return unary(() -> trainer.previewBatch(change.apply(PreviewBatchRequest.newBuilder().setCorpusId(corpusId)).build()));
+        return statusOf(() -> trainer.previewBatch(change.apply(PreviewBatchRequest.newBuilder().setCorpusId(corpusId)).build()));
     }
 
     static Stream<Arguments> catalogue() {
@@ -211,20 +202,20 @@ class TrainerBadInputTest {
                 row("StartTraining device GPU absent", Status.Code.FAILED_PRECONDITION, "asks for a GPU", () -> start(bigram().setDevice("cuda:3"))),
                 row("StartTraining vocabulary_id unknown", invalid, "spec.vocabulary_id 'nope' is not a vocabulary", () -> start(bigram().setVocabularyId("nope"))),
                 // Jobs
-                row("GetJob job_id empty", invalid, "job_id is empty", () -> unary(() -> trainer.getJob(GetJobRequest.getDefaultInstance()))),
+                row("GetJob job_id empty", invalid, "job_id is empty", () -> statusOf(() -> trainer.getJob(GetJobRequest.getDefaultInstance()))),
                 row("GetJob job_id unknown", Status.Code.NOT_FOUND, "job_id 'nope' is not a job of this trainer",
-                        () -> unary(() -> trainer.getJob(GetJobRequest.newBuilder().setJobId("nope").build()))),
+                        () -> statusOf(() -> trainer.getJob(GetJobRequest.newBuilder().setJobId("nope").build()))),
                 row("GetJob job_id huge", Status.Code.NOT_FOUND, "characters left out",
-                        () -> unary(() -> trainer.getJob(GetJobRequest.newBuilder().setJobId(huge).build()))),
+                        () -> statusOf(() -> trainer.getJob(GetJobRequest.newBuilder().setJobId(huge).build()))),
                 row("WatchTraining job_id unknown", Status.Code.NOT_FOUND, "is not a job of this trainer",
-                        () -> unary(() -> trainer.watchTraining(WatchTrainingRequest.newBuilder().setJobId("nope").build()).hasNext())),
-                row("CancelJob job_id empty", invalid, "job_id is empty", () -> unary(() -> trainer.cancelJob(CancelJobRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> trainer.watchTraining(WatchTrainingRequest.newBuilder().setJobId("nope").build()).hasNext())),
+                row("CancelJob job_id empty", invalid, "job_id is empty", () -> statusOf(() -> trainer.cancelJob(CancelJobRequest.getDefaultInstance()))),
                 row("ResumeJob job_id unknown", Status.Code.NOT_FOUND, "is not a job of this trainer",
-                        () -> unary(() -> trainer.resumeJob(ResumeJobRequest.newBuilder().setJobId("nope").build()))),
+                        () -> statusOf(() -> trainer.resumeJob(ResumeJobRequest.newBuilder().setJobId("nope").build()))),
                 row("ExportModel job_id unknown", Status.Code.NOT_FOUND, "is not a job of this trainer",
-                        () -> unary(() -> trainer.exportModel(ExportModelRequest.newBuilder().setJobId("nope").build()))),
+                        () -> statusOf(() -> trainer.exportModel(ExportModelRequest.newBuilder().setJobId("nope").build()))),
                 row("ListJobs without a deadline", Status.Code.OK, "",
-                        () -> unary(() -> TrainerGrpc.newBlockingStub(channel).listJobs(ListJobsRequest.getDefaultInstance()))),
+                        () -> statusOf(() -> TrainerGrpc.newBlockingStub(channel).listJobs(ListJobsRequest.getDefaultInstance()))),
                 // PreviewBatch
                 row("PreviewBatch corpus_id empty", invalid, "corpus_id is empty", () -> preview(b -> b.clearCorpusId())),
                 row("PreviewBatch corpus_id unknown", Status.Code.NOT_FOUND, "is not a stored corpus", () -> preview(b -> b.setCorpusId("nope"))),
@@ -234,30 +225,22 @@ class TrainerBadInputTest {
                 row("PreviewBatch train_fraction NaN", invalid, "train_fraction NaN is outside", () -> preview(b -> b.setTrainFraction(nan))),
                 row("PreviewBatch vocabulary_id unknown", invalid, "vocabulary_id 'nope' is not a vocabulary", () -> preview(b -> b.setVocabularyId("nope"))),
                 row("PreviewBatch without a deadline", Status.Code.OK, "",
-                        () -> unary(() -> TrainerGrpc.newBlockingStub(channel).previewBatch(PreviewBatchRequest.newBuilder().setCorpusId(corpusId).build()))));
+                        () -> statusOf(() -> TrainerGrpc.newBlockingStub(channel).previewBatch(PreviewBatchRequest.newBuilder().setCorpusId(corpusId).build()))));
     }
 
     @Order(1)
     @ParameterizedTest(name = "{0}")
     @MethodSource("catalogue")
     void answersWithAStatusAndASentence(String name, Status.Code code, String sentence, Supplier<Status> call) {
-        Status status = call.get();
-        assertEquals(code, status.getCode(), status.toString());
-        if (!sentence.isEmpty()) {
-            assertTrue(status.getDescription() != null && status.getDescription().contains(sentence),
-                    "expected '" + sentence + "' in: " + status.getDescription());
-        }
+        assertAnswer(code, sentence, call.get());
     }
 
     @Order(2)
     @Test
     void theServiceSurvivesTheCatalogue() {
-        assertEquals(HealthCheckResponse.ServingStatus.SERVING, ServiceChecks.health(channel));
-        assertEquals(4, trainer.previewBatch(PreviewBatchRequest.newBuilder().setCorpusId(corpusId).build()).getRowsCount());
-        // Seventy-odd rows, a dozen of them streams: a thread held per row would break this bound.
-        int threads = ServiceChecks.liveThreads();
-        assertTrue(threads <= threadsBefore + 8, "live threads grew from " + threadsBefore + " to " + threads);
-        Path dataDir = Path.of(ConfigProvider.getConfig().getValue("scratchgpt.data-dir", String.class));
-        assertEquals(List.of(), ServiceChecks.partialFiles(dataDir));
+        // Seventy-odd rows, a dozen of them streams: a thread held per row would break the bound.
+        assertSurvived(channel, () -> assertEquals(4, trainer.previewBatch(PreviewBatchRequest.newBuilder()
+                        .setCorpusId(corpusId).build()).getRowsCount()), threadsBefore,
+                Path.of(ConfigProvider.getConfig().getValue("scratchgpt.data-dir", String.class)));
     }
 }
