@@ -1,6 +1,5 @@
 package dev.scratchgpt.bench;
 
-import dev.scratchgpt.onnx.ModelConfig;
 import dev.scratchgpt.onnx.ModelType;
 import dev.scratchgpt.onnx.ModelWeights;
 import dev.scratchgpt.sampler.generate.Generation;
@@ -17,10 +16,7 @@ import dev.scratchgpt.sampler.v1.GenerateStreamResponse;
 import dev.scratchgpt.sampler.v1.SamplerGrpc;
 import dev.scratchgpt.store.Manifest;
 import dev.scratchgpt.store.ModelStore;
-import dev.scratchgpt.testing.ServiceProcess;
 import dev.scratchgpt.testing.SharedData;
-import dev.scratchgpt.tokenizer.v1.CreateVocabularyRequest;
-import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import io.grpc.ManagedChannel;
 
 import java.nio.file.Files;
@@ -29,7 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,15 +39,13 @@ import java.util.concurrent.Future;
  *       context shift of half and of an eighth of the block) vs our own full-recompute path (the
  *       course's loop: the whole window every step), and time to first token.</li>
  *   <li>Through the service: the packaged tokenizer and sampler started as real processes
- *       ({@link ServiceProcess}); aggregate tokens/s and time to first token with 1, 8 and 32
+ *       ({@link BenchSampler}); aggregate tokens/s and time to first token with 1, 8 and 32
  *       concurrent GenerateStream calls of 500 tokens each.</li>
  * </ol>
  * The course's PyTorch generate loop on the same model size is in bench/reference; compare
  * with it on the same machine. Usage: {@code bench/run SampleBench [newTokens [in-process|service|all]]}.
  */
 public final class SampleBench {
-
-    static final ModelConfig CPU_CONFIG = new ModelConfig(65, 256, 4, 4, 128, true, true);
 
     public static void main(String[] args) throws Exception {
         int newTokens = args.length > 0 ? Integer.parseInt(args[0]) : 500;
@@ -70,7 +64,7 @@ public final class SampleBench {
 
     private static void inProcess(String chars, int newTokens) throws Exception {
         Path store = Files.createTempDirectory("samplebench-store");
-        new ModelStore(store).publish("bench", ModelWeights.random(ModelType.GPT, CPU_CONFIG, 1), "bench",
+        new ModelStore(store).publish("bench", ModelWeights.random(ModelType.GPT, BenchSampler.CPU_CONFIG, 1), "bench",
                 Manifest.Training.none());
         StoreCatalog catalog = new StoreCatalog(new ModelStore(store));
         try (OnnxLanguageModel model = OnnxLanguageModel.load(catalog.modelFile("bench", 1),
@@ -81,7 +75,7 @@ public final class SampleBench {
             new Generator(model, true).generate(new int[] {0}, warm, vocabulary, () -> false, GenerationListener.NONE);
             new Generator(model, false).generate(new int[] {0}, warm, vocabulary, () -> false, GenerationListener.NONE);
 
-            int block = CPU_CONFIG.blockSize();
+            int block = BenchSampler.CPU_CONFIG.blockSize();
             new Generator(model, true, block / 2).generate(new int[] {0}, warm, vocabulary, () -> false,
                     GenerationListener.NONE);
             double cached = tokensPerSecond(new Generator(model, true), params, vocabulary, 3);
@@ -147,53 +141,36 @@ public final class SampleBench {
     }
 
     private static void throughService(int newTokens) throws Exception {
-        try (ServiceProcess tokenizer = ServiceProcess.start("tokenizer-service", Map.of())) {
-            String vocabularyId;
-            ManagedChannel t = tokenizer.channel();
+        try (BenchSampler services = BenchSampler.start(OptionalInt.of(64))) {
+            ManagedChannel channel = services.channel();
             try {
-                vocabularyId = TokenizerGrpc.newBlockingStub(t).createVocabulary(CreateVocabularyRequest.newBuilder()
-                        .setText(Files.readString(SharedData.tinyShakespeare())).build()).getVocabularyId();
-            } finally {
-                t.shutdownNow();
-            }
-            Path data = Files.createTempDirectory("samplebench-data");
-            new ModelStore(data.resolve("models")).publish("bench", ModelWeights.random(ModelType.GPT, CPU_CONFIG, 1),
-                    vocabularyId, Manifest.Training.none());
-            try (ServiceProcess sampler = ServiceProcess.start("sampler-service", data, ServiceProcess.freePort(), Map.of(
-                    "quarkus.grpc.clients.tokenizer.host", "127.0.0.1",
-                    "quarkus.grpc.clients.tokenizer.port", String.valueOf(tokenizer.port()),
-                    "scratchgpt.sampler.max-concurrent", "64",
-                    "scratchgpt.sampler.device", "cpu"))) {
-                ManagedChannel channel = sampler.channel();
-                try {
-                    stream(channel, newTokens, 1); // warm-up: loads the model
-                    System.out.printf("through the service (GenerateStream, %d tokens per stream, sampler-service"
-                            + " on 1 intra-op thread per generation):%n", newTokens);
-                    for (int streams : new int[] {1, 8, 32}) {
-                        long t0 = System.nanoTime();
-                        ExecutorService pool = Executors.newFixedThreadPool(streams);
-                        List<Future<long[]>> results = new ArrayList<>();
-                        for (int i = 0; i < streams; i++) {
-                            int seed = i;
-                            results.add(pool.submit(() -> streamOnce(channel, newTokens, seed)));
-                        }
-                        long tokens = 0;
-                        double[] ttft = new double[streams];
-                        for (int i = 0; i < streams; i++) {
-                            long[] r = results.get(i).get();
-                            tokens += r[0];
-                            ttft[i] = r[1] / 1e6;
-                        }
-                        pool.shutdown();
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        Arrays.sort(ttft);
-                        System.out.printf("  %2d concurrent streams: %7.0f tokens/s aggregate (%.0f tokens/s per stream),"
-                                + " time to first token median %.1f ms, max %.1f ms%n", streams, tokens / seconds,
-                                tokens / seconds / streams, ttft[streams / 2], ttft[streams - 1]);
+                stream(channel, newTokens, 1); // warm-up: loads the model
+                System.out.printf("through the service (GenerateStream, %d tokens per stream, sampler-service"
+                        + " on 1 intra-op thread per generation):%n", newTokens);
+                for (int streams : new int[] {1, 8, 32}) {
+                    long t0 = System.nanoTime();
+                    ExecutorService pool = Executors.newFixedThreadPool(streams);
+                    List<Future<long[]>> results = new ArrayList<>();
+                    for (int i = 0; i < streams; i++) {
+                        int seed = i;
+                        results.add(pool.submit(() -> streamOnce(channel, newTokens, seed)));
                     }
-                } finally {
-                    channel.shutdownNow();
+                    long tokens = 0;
+                    double[] ttft = new double[streams];
+                    for (int i = 0; i < streams; i++) {
+                        long[] r = results.get(i).get();
+                        tokens += r[0];
+                        ttft[i] = r[1] / 1e6;
+                    }
+                    pool.shutdown();
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    Arrays.sort(ttft);
+                    System.out.printf("  %2d concurrent streams: %7.0f tokens/s aggregate (%.0f tokens/s per stream),"
+                            + " time to first token median %.1f ms, max %.1f ms%n", streams, tokens / seconds,
+                            tokens / seconds / streams, ttft[streams / 2], ttft[streams - 1]);
                 }
+            } finally {
+                channel.shutdownNow();
             }
         }
     }

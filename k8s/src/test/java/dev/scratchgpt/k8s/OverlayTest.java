@@ -39,7 +39,7 @@ class OverlayTest {
             "sampler", "sampler-service");
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void rendersTheThreeServicesAndNothingElseRunsCode(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         Set<String> deployments = r.all(Deployment.class).stream().map(d -> d.getMetadata().getName()).collect(Collectors.toSet());
@@ -49,7 +49,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void everyContainerHasResourcesAndGrpcProbesOnTheConfiguredPort(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         for (Deployment d : r.all(Deployment.class)) {
@@ -79,7 +79,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void servicesExposeNamedH2cPortsThatReachTheirPods(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         for (String name : SERVICES.keySet()) {
@@ -96,7 +96,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void podsRunAsNonRootOnReadOnlyRootWithWritableDataAndTmp(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         for (Deployment d : r.all(Deployment.class)) {
@@ -123,7 +123,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void settingsComeFromAConfigMapThatPointsAtTheDataVolumeAndTheTokenizer(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         for (Deployment d : r.all(Deployment.class)) {
@@ -140,7 +140,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void samplerAutoscalesAndBudgetsSelectRealDeployments(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         HorizontalPodAutoscaler hpa = r.named(HorizontalPodAutoscaler.class, "sampler").orElseThrow(() -> new AssertionError("no HPA for the sampler"));
@@ -160,7 +160,7 @@ class OverlayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cpu", "gpu"})
+    @ValueSource(strings = {"cpu", "gpu", "auth"})
     void onlyTrainerAndSamplerReachTheTokenizerAndOnlyLabelledClientsReachThem(String overlay) {
         Rendered r = Rendered.overlay(overlay);
         List<NetworkPolicy> policies = r.all(NetworkPolicy.class);

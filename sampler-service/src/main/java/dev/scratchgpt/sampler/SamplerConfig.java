@@ -33,7 +33,14 @@ public interface SamplerConfig {
     @WithDefault("5s")
     Duration watchInterval();
 
-    /** Longest wait for one tokenizer call. */
+    /** Longest wait for one tokenizer call, retries included (less when the caller's deadline is nearer). */
     @WithDefault("10s")
     Duration tokenizerTimeout();
+
+    /**
+     * At SIGTERM, how long generations in flight may run on to finish; past it they end with
+     * UNAVAILABLE. Keep it below the orchestrator's kill timeout (Kubernetes: 30 s by default).
+     */
+    @WithDefault("25s")
+    Duration shutdownGrace();
 }

@@ -60,7 +60,9 @@ final class SamplerService {
         SamplingParams params;
         try {
             params = GenerateRequests.validate(request, maxNewTokensCap);
-            slots.run(() -> run(request, params, deadline, cancelled, sink));
+            // Past the shutdown grace period a generation stops as if its caller had gone.
+            BooleanSupplier stop = () -> cancelled.getAsBoolean() || slots.cutOff();
+            slots.run(() -> run(request, params, deadline, stop, sink));
         } catch (StatusRuntimeException e) {
             metrics.request(modelTag(request.getModel()), 0, outcome(e));
             throw e;
@@ -72,7 +74,8 @@ final class SamplerService {
         String model = request.getModel();
         int version = 0;
         AtomicInteger active = null;
-        try (LoadedModel.Lease lease = registry.acquire(model, request.hasVersion() ? request.getVersion() : 0)) {
+        try (LoadedModel.Lease lease = registry.acquire(model, request.hasVersion() ? request.getVersion() : 0,
+                deadline)) {
             LoadedModel loaded = lease.loaded();
             version = loaded.version();
             GenerateRequests.checkPromptIds(request, loaded.model().vocabSize());
@@ -90,6 +93,13 @@ final class SamplerService {
             metrics.request(model, version, "ok");
             sink.done(generation, model, version, params.seed());
         } catch (GenerationCancelledException e) {
+            if (slots.cutOff()) {
+                metrics.request(model, version, "unavailable");
+                sink.failed(Status.UNAVAILABLE.withDescription("the sampler shut down before this generation finished"
+                        + " (it ran past the shutdown grace period, scratchgpt.sampler.shutdown-grace); retry it")
+                        .asRuntimeException());
+                return;
+            }
             metrics.request(model, version, "cancelled");
             sink.failed(Status.CANCELLED.withDescription("the caller cancelled or its deadline passed")
                     .asRuntimeException());

@@ -7,17 +7,25 @@ import dev.scratchgpt.sampler.runtime.ExecutionDevice;
 import dev.scratchgpt.sampler.text.TokenizerGateway;
 import dev.scratchgpt.store.ModelStore;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.grpc.GrpcClient;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +46,14 @@ public class SamplerSetup {
     @GrpcClient("tokenizer")
     TokenizerGrpc.TokenizerBlockingStub tokenizerStub;
 
+    @GrpcClient("tokenizer")
+    Channel tokenizerChannel;
+
+    @Inject
+    Instance<GrpcHealthStorage> health;
+
     private ScheduledExecutorService watcher;
+    private GracefulShutdown shutdown;
 
     @Produces
     @Singleton
@@ -52,7 +67,11 @@ public class SamplerSetup {
     @Produces
     @Singleton
     TokenizerGateway tokenizer() {
-        return new TokenizerGateway(tokenizerStub, config.tokenizerTimeout());
+        // grpc-java's channel (Quarkus's default client) waits out its own reconnect backoff, up to
+        // two minutes, before it looks for a tokenizer that is back; the gateway cuts that short.
+        Runnable reconnectNow = tokenizerChannel instanceof ManagedChannel m ? m::resetConnectBackoff : () -> {
+        };
+        return new TokenizerGateway(tokenizerStub, config.tokenizerTimeout(), reconnectNow);
     }
 
     @Produces
@@ -66,6 +85,8 @@ public class SamplerSetup {
     ModelRegistry registry(ExecutionDevice device, TokenizerGateway tokenizer, SamplerMetrics metrics) {
         ModelStore store = new ModelStore(config.storeDir());
         LOG.infof("serving models from %s", store.root());
+        // Not fatal: a store mounted late is picked up by the watcher; ListModels names the problem meanwhile.
+        new StoreCatalog(store).prepare().ifPresent(problem -> LOG.warnf("%s", problem));
         return new ModelRegistry(new StoreCatalog(store),
                 new ModelLoader(new StoreCatalog(store), tokenizer::vocabulary, device, config.intraOpThreads()),
                 metrics::modelLoaded);
@@ -94,7 +115,10 @@ public class SamplerSetup {
         return new SamplerService(registry, tokenizer, slots, metrics, config.maxNewTokens());
     }
 
-    void start(@Observes StartupEvent event, ExecutionDevice device, ModelRegistry registry) {
+    void start(@Observes StartupEvent event, ExecutionDevice device, ModelRegistry registry, GenerationSlots slots) {
+        if (LaunchMode.current() == LaunchMode.NORMAL) { // dev and test JVMs keep their own signal handling
+            shutdown(slots).install();
+        }
         registry.refresh();
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sampler-store-watcher");
@@ -112,9 +136,25 @@ public class SamplerSetup {
         }, every, every, TimeUnit.MILLISECONDS);
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Any other way down (Quarkus.asyncExit, tests): no grace period, but generations still stop
+     * before the registry closes their sessions. After a signal's drain this finds nothing running.
+     */
+    void stop(@Observes @Priority(1) ShutdownEvent event, GenerationSlots slots) {
+        shutdown(slots).drain(Duration.ZERO, "shutdown");
         if (watcher != null) {
             watcher.shutdownNow();
         }
+    }
+
+    private GracefulShutdown shutdown(GenerationSlots slots) {
+        if (shutdown == null) {
+            shutdown = new GracefulShutdown(slots, config.shutdownGrace(), () -> {
+                if (health.isResolvable()) {
+                    health.get().setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, ServingStatus.NOT_SERVING);
+                }
+            });
+        }
+        return shutdown;
     }
 }

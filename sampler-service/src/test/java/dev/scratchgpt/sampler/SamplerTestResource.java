@@ -66,7 +66,7 @@ public class SamplerTestResource implements QuarkusTestResourceLifecycleManager 
         return config;
     }
 
-    private static String createShakespeareVocabulary(int port) {
+    static String createShakespeareVocabulary(int port) {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         try {
             return TokenizerGrpc.newBlockingStub(channel).createVocabulary(CreateVocabularyRequest.newBuilder()

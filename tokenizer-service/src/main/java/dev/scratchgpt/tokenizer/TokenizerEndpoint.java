@@ -15,8 +15,6 @@ import dev.scratchgpt.tokenizer.v1.ListVocabulariesRequest;
 import dev.scratchgpt.tokenizer.v1.ListVocabulariesResponse;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import dev.scratchgpt.tokenizer.vocab.Decoder;
-import dev.scratchgpt.tokenizer.vocab.Encoder;
-import dev.scratchgpt.tokenizer.vocab.IdBuffer;
 import dev.scratchgpt.tokenizer.vocab.Utf8StreamDecoder;
 import dev.scratchgpt.tokenizer.vocab.Vocabulary;
 import dev.scratchgpt.tokenizer.vocab.VocabularyBuilder;
@@ -34,11 +32,12 @@ import java.time.Instant;
 
 /**
  * The Tokenizer gRPC service: checks requests, delegates to the vocabularies, maps failures to
- * statuses ({@link ErrorStatus}). Runs on worker threads ({@code @Blocking}): encoding megabytes
- * must not hold the event loop.
+ * statuses ({@link ErrorStatus}). Its methods run on worker threads ({@code @Blocking}): encoding
+ * megabytes must not hold the event loop. EncodeStream alone stays on the event loop and sends
+ * its encoding to {@link EncodingExecutor}, so that it can follow the client's flow control
+ * without a worker thread waiting ({@link EncodeStreamCall}).
  */
 @GrpcService
-@Blocking
 public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
 
     /** Ids per streamed response: at most 5 bytes each, so a message stays far below 4 MiB. */
@@ -50,6 +49,9 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     @Inject
     TokenizerMetrics metrics;
 
+    @Inject
+    EncodingExecutor encoding;
+
     /** Largest request message, unary or one message of a stream; larger text goes in chunks. */
     @ConfigProperty(name = "scratchgpt.tokenizer.max-message-bytes", defaultValue = "4194304")
     int maxMessageBytes;
@@ -59,6 +61,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     long maxCorpusBytes;
 
     @Override
+    @Blocking
     public void createVocabulary(CreateVocabularyRequest request,
                                  StreamObserver<dev.scratchgpt.tokenizer.v1.Vocabulary> response) {
         try {
@@ -77,6 +80,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     }
 
     @Override
+    @Blocking
     public StreamObserver<CreateVocabularyChunk> createVocabularyStream(
             StreamObserver<dev.scratchgpt.tokenizer.v1.Vocabulary> response) {
         return new CallObserver<>("CreateVocabularyStream", response) {
@@ -119,6 +123,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     }
 
     @Override
+    @Blocking
     public void getVocabulary(GetVocabularyRequest request,
                               StreamObserver<dev.scratchgpt.tokenizer.v1.Vocabulary> response) {
         try {
@@ -130,6 +135,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     }
 
     @Override
+    @Blocking
     public void listVocabularies(ListVocabulariesRequest request, StreamObserver<ListVocabulariesResponse> response) {
         try {
             ListVocabulariesResponse.Builder list = ListVocabulariesResponse.newBuilder();
@@ -142,6 +148,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     }
 
     @Override
+    @Blocking
     public void encode(EncodeRequest request, StreamObserver<EncodeResponse> response) {
         try {
             checkSize(request, "Encode", "EncodeStream");
@@ -167,53 +174,12 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
 
     @Override
     public StreamObserver<EncodeStreamRequest> encodeStream(StreamObserver<EncodeStreamResponse> response) {
-        return new CallObserver<>("EncodeStream", response) {
-            private final Utf8StreamDecoder utf8 = Utf8StreamDecoder.strict("data");
-            private final IdBuffer ids = new IdBuffer(MAX_IDS_PER_MESSAGE);
-            private Encoder encoder;
-
-            @Override
-            void next(EncodeStreamRequest request) {
-                checkSize(request, "EncodeStream", "smaller chunks");
-                if (encoder == null) {
-                    encoder = vocabulary(request.getVocabularyId()).newEncoder();
-                }
-                encode(utf8.decode(request.getData().toByteArray()));
-            }
-
-            @Override
-            void completed() {
-                if (encoder != null) {
-                    encode(utf8.finish());
-                    encoder.finish(ids);
-                    send();
-                }
-                response.onCompleted();
-            }
-
-            private void encode(String text) {
-                long before = encoder.codePoints();
-                encoder.encode(text, ids);
-                metrics.charactersEncoded(encoder.codePoints() - before);
-                send();
-            }
-
-            private void send() {
-                for (int from = 0; from < ids.size(); from += MAX_IDS_PER_MESSAGE) {
-                    int to = Math.min(ids.size(), from + MAX_IDS_PER_MESSAGE);
-                    EncodeStreamResponse.Builder message = EncodeStreamResponse.newBuilder()
-                            .setCharsConsumed(encoder.codePoints());
-                    for (int i = from; i < to; i++) {
-                        message.addIds(ids.get(i));
-                    }
-                    response.onNext(message.build());
-                }
-                ids.clear();
-            }
-        };
+        return EncodeStreamCall.start(response, encoding, this::vocabulary,
+                request -> checkSize(request, "EncodeStream", "smaller chunks"), metrics, MAX_IDS_PER_MESSAGE);
     }
 
     @Override
+    @Blocking
     public void decode(DecodeRequest request, StreamObserver<DecodeResponse> response) {
         try {
             checkSize(request, "Decode", "DecodeStream");
@@ -232,6 +198,7 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     }
 
     @Override
+    @Blocking
     public StreamObserver<DecodeStreamRequest> decodeStream(StreamObserver<DecodeStreamResponse> response) {
         return new CallObserver<>("DecodeStream", response) {
             private Decoder decoder;

@@ -250,56 +250,6 @@ class TokenizerEndpointTest {
     }
 
     @Test
-    void encodeStreamEncodes50MegabytesWithinTheDefaultMessageLimits() throws Exception {
-        String copy = Files.readString(SharedData.tinyShakespeare()) + "😀世";
-        String id = create(copy, false).getVocabularyId();
-        List<Integer> copyIds = encode(id, copy).getIdsList();
-        byte[] copyBytes = copy.getBytes(StandardCharsets.UTF_8);
-        int copies = 50 * 1024 * 1024 / copyBytes.length + 1;
-        byte[] text = new byte[copyBytes.length * copies];
-        for (int i = 0; i < copies; i++) {
-            System.arraycopy(copyBytes, 0, text, i * copyBytes.length, copyBytes.length);
-        }
-        int chunk = 1_000_003; // boundaries fall anywhere, also inside the emoji and the CJK character
-
-        long[] seen = {0, 0, 0}; // ids, mismatches, last chars_consumed
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<EncodeStreamRequest> requests = async.encodeStream(new StreamObserver<>() {
-            @Override
-            public void onNext(EncodeStreamResponse r) {
-                for (int i = 0; i < r.getIdsCount(); i++) {
-                    if (r.getIds(i) != copyIds.get((int) (seen[0]++ % copyIds.size()))) {
-                        seen[1]++;
-                    }
-                }
-                seen[2] = r.getCharsConsumed();
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        });
-        for (int from = 0; from < text.length; from += chunk) {
-            EncodeStreamRequest.Builder r = EncodeStreamRequest.newBuilder()
-                    .setData(ByteString.copyFrom(text, from, Math.min(chunk, text.length - from)));
-            requests.onNext((from == 0 ? r.setVocabularyId(id) : r).build());
-        }
-        requests.onCompleted();
-        done.get(2, TimeUnit.MINUTES);
-
-        assertTrue(text.length >= 50 * 1024 * 1024);
-        assertEquals((long) copyIds.size() * copies, seen[0]);
-        assertEquals(0, seen[1], "ids that differ from the unary encoding");
-        assertEquals(seen[0], seen[2], "chars_consumed at the end");
-    }
-
-    @Test
     void decodeStreamEmitsTextAsIdsArrive() {
         String id = create(MIXED, false).getVocabularyId();
         List<Integer> ids = encode(id, MIXED).getIdsList();

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import dev.scratchgpt.sampler.generate.Vocabulary;
 import dev.scratchgpt.sampler.runtime.ExecutionDevice;
 import dev.scratchgpt.sampler.runtime.OnnxLanguageModel;
+import io.grpc.Deadline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,8 @@ public final class ModelLoader {
 
     /** The tokenizer's vocabularies; empty when it does not know the id (unreachable: a status exception). */
     public interface Vocabularies {
-        Optional<Vocabulary> find(String vocabularyId);
+        /** @param deadline answer (or give up) within it; null: the tokenizer timeout alone */
+        Optional<Vocabulary> find(String vocabularyId, Deadline deadline);
     }
 
     private final ModelCatalog catalog;
@@ -37,13 +39,13 @@ public final class ModelLoader {
         return device;
     }
 
-    LoadedModel load(String name, int version, VersionManifest manifest) {
+    LoadedModel load(String name, int version, VersionManifest manifest, Deadline deadline) {
         try {
             catalog.verify(name, version);
         } catch (IOException e) {
             throw new UncheckedIOException("reading model " + name + " version " + version + ": " + e.getMessage(), e);
         }
-        Vocabulary vocabulary = vocabularies.find(manifest.vocabularyId()).orElseThrow(() -> new ModelRefusedException(
+        Vocabulary vocabulary = vocabularies.find(manifest.vocabularyId(), deadline).orElseThrow(() -> new ModelRefusedException(
                 "model " + name + " version " + version + " uses vocabulary " + manifest.vocabularyId()
                         + ", which the tokenizer service does not know; create that vocabulary in the tokenizer"
                         + " (or point the sampler at the tokenizer that has it) and load the version again"));

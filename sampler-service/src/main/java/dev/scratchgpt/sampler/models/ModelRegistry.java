@@ -1,5 +1,6 @@
 package dev.scratchgpt.sampler.models;
 
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.jboss.logging.Logger;
@@ -34,6 +35,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final ModelLoader loader;
     private final LoadTimer loadTimer;
     private final Map<String, NavigableMap<Integer, Slot>> models = new ConcurrentSkipListMap<>();
+    /** Why the store could not be read at the last refresh; null when it could. */
+    private volatile String storeProblem;
 
     public ModelRegistry(ModelCatalog catalog, ModelLoader loader, LoadTimer loadTimer) {
         this.catalog = catalog;
@@ -68,8 +71,17 @@ public final class ModelRegistry implements AutoCloseable {
         try {
             store = catalog.scan();
         } catch (IOException e) {
-            LOG.warnf("cannot read the model store: %s", e.getMessage());
+            // Versions already known keep serving; the watcher would repeat the same line every few seconds.
+            String why = String.valueOf(e.getMessage());
+            if (!why.equals(storeProblem)) {
+                LOG.warnf("cannot read the model store: %s", why);
+            }
+            storeProblem = why;
             return;
+        }
+        if (storeProblem != null) {
+            LOG.infof("the model store can be read again");
+            storeProblem = null;
         }
         for (var e : store.entrySet()) {
             NavigableMap<Integer, Slot> versions = models.computeIfAbsent(e.getKey(), k -> new ConcurrentSkipListMap<>());
@@ -113,7 +125,7 @@ public final class ModelRegistry implements AutoCloseable {
             boolean olderServing = versions.values().stream()
                     .anyMatch(s -> s != newest && isReady(s));
             if (newest != null && olderServing && !isReady(newest)) {
-                try (LoadedModel.Lease ignored = lease(newest)) {
+                try (LoadedModel.Lease ignored = lease(newest, null)) {
                     // loaded; the lease only proved it
                 } catch (RuntimeException e) {
                     // refused or tokenizer away: recorded on the slot or retried next time
@@ -124,6 +136,14 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The version a request runs on, held until the lease is closed. */
     public LoadedModel.Lease acquire(String model, int version) {
+        return acquire(model, version, null);
+    }
+
+    /**
+     * As {@link #acquire(String, int)}; a load this needs asks the tokenizer for the vocabulary
+     * within {@code deadline} (the caller's; null: the tokenizer timeout alone).
+     */
+    public LoadedModel.Lease acquire(String model, int version, Deadline deadline) {
         NavigableMap<Integer, Slot> versions = versionsOf(model);
         if (version > 0) {
             Slot slot = versions.get(version);
@@ -135,12 +155,12 @@ public final class ModelRegistry implements AutoCloseable {
                 throw Status.NOT_FOUND.withDescription("model " + model + " has no version " + version
                         + " (versions in the store: " + join(versionsOf(model).keySet()) + ")").asRuntimeException();
             }
-            return lease(slot);
+            return lease(slot, deadline);
         }
         List<String> refusals = new ArrayList<>();
         for (Slot slot : versions.descendingMap().values()) {
             try {
-                return lease(slot);
+                return lease(slot, deadline);
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
                     throw e;
@@ -178,9 +198,13 @@ public final class ModelRegistry implements AutoCloseable {
         return slot.status(loader.device().toString());
     }
 
-    /** ListModels: every model, versions ascending. */
+    /** ListModels: every model, versions ascending; UNAVAILABLE with the reason when the store cannot be read. */
     public List<ModelSnapshot> list() {
         refresh();
+        String problem = storeProblem;
+        if (problem != null) {
+            throw Status.UNAVAILABLE.withDescription(problem).asRuntimeException();
+        }
         List<ModelSnapshot> out = new ArrayList<>();
         for (var m : models.entrySet()) {
             List<VersionStatus> versions = m.getValue().values().stream()
@@ -227,6 +251,10 @@ public final class ModelRegistry implements AutoCloseable {
             refresh();
             versions = models.get(model);
         }
+        if (versions == null && storeProblem != null) {
+            throw Status.UNAVAILABLE.withDescription("model " + model + " cannot be looked up: " + storeProblem)
+                    .asRuntimeException();
+        }
         if (versions == null) {
             throw Status.NOT_FOUND.withDescription("model " + model + " is not in the model store (models: "
                     + (models.isEmpty() ? "none" : String.join(", ", models.keySet())) + ")").asRuntimeException();
@@ -234,7 +262,7 @@ public final class ModelRegistry implements AutoCloseable {
         return versions;
     }
 
-    private LoadedModel.Lease lease(Slot slot) {
+    private LoadedModel.Lease lease(Slot slot, Deadline deadline) {
         boolean loadedNow = false;
         LoadedModel.Lease lease;
         synchronized (slot) {
@@ -245,7 +273,7 @@ public final class ModelRegistry implements AutoCloseable {
                 slot.state = ModelState.LOADING;
                 long t0 = System.nanoTime();
                 try {
-                    slot.loaded = loader.load(slot.model, slot.version, slot.manifest);
+                    slot.loaded = loader.load(slot.model, slot.version, slot.manifest, deadline);
                 } catch (ModelRefusedException e) {
                     slot.state = ModelState.FAILED;
                     slot.error = e.getMessage();

@@ -9,12 +9,14 @@ import dev.scratchgpt.store.ModelStore;
 import dev.scratchgpt.store.ModelVersion;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -28,8 +30,47 @@ public final class StoreCatalog implements ModelCatalog {
         this.store = store;
     }
 
+    /**
+     * Makes the store folder when it is missing (a fresh data directory), so that versions the
+     * trainer publishes later are found; the sentence for why it cannot be, otherwise empty.
+     */
+    public Optional<String> prepare() {
+        if (!Files.exists(store.root())) {
+            try {
+                Files.createDirectories(store.root());
+            } catch (IOException e) {
+                return Optional.of(unusable("does not exist and cannot be created (" + e + ")"));
+            }
+        }
+        return problem();
+    }
+
+    /** Why the store folder cannot be read, if it cannot; model-store's own listing would just be empty. */
+    Optional<String> problem() {
+        Path root = store.root();
+        if (!Files.exists(root)) {
+            return Optional.of(unusable("does not exist"));
+        }
+        if (!Files.isDirectory(root)) {
+            return Optional.of(unusable("is not a folder"));
+        }
+        if (!Files.isReadable(root) || !Files.isExecutable(root)) {
+            return Optional.of(unusable("cannot be read by this process"));
+        }
+        return Optional.empty();
+    }
+
+    private String unusable(String why) {
+        return "the model store folder " + store.root() + " " + why + "; set scratchgpt.sampler.store-dir"
+                + " (SCRATCHGPT_SAMPLER_STORE_DIR) or scratchgpt.data-dir (SCRATCHGPT_DATA_DIR) to a readable folder";
+    }
+
     @Override
     public Map<String, SortedSet<Integer>> scan() throws IOException {
+        Optional<String> problem = prepare();
+        if (problem.isPresent()) {
+            throw new IOException(problem.get());
+        }
         Map<String, SortedSet<Integer>> out = new TreeMap<>();
         for (ModelVersion v : store.list()) {
             out.computeIfAbsent(v.name(), k -> new TreeSet<>()).add(v.version());

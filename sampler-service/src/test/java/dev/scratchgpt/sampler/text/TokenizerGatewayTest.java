@@ -2,6 +2,7 @@ package dev.scratchgpt.sampler.text;
 
 import dev.scratchgpt.testing.ServiceProcess;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -9,8 +10,10 @@ import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,8 +30,17 @@ class TokenizerGatewayTest {
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
             assertTrue(e.getStatus().getDescription().startsWith("the tokenizer service failed while fetching"
                     + " vocabulary abc (UNAVAILABLE"), e.getStatus().getDescription());
-            StatusRuntimeException enc = assertThrows(StatusRuntimeException.class, () -> gateway.encode("abc", "hi", null));
+            assertTrue(e.getStatus().getDescription().matches(".* [2-9]\\d* attempts in \\d+ ms\\); try again when it is"
+                    + " reachable"), "retried with backoff: " + e.getStatus().getDescription());
+            // Within the caller's own deadline: the answer is UNAVAILABLE with the sentence, before that deadline.
+            Deadline deadline = Deadline.after(3, TimeUnit.SECONDS);
+            StatusRuntimeException enc = assertThrows(StatusRuntimeException.class,
+                    () -> new TokenizerGateway(TokenizerGrpc.newBlockingStub(channel), Duration.ofSeconds(30))
+                            .encode("abc", "hi", deadline));
             assertEquals(Status.Code.UNAVAILABLE, enc.getStatus().getCode());
+            assertTrue(enc.getStatus().getDescription().startsWith("the tokenizer service failed while encoding the"
+                    + " prompt (UNAVAILABLE"), enc.getStatus().getDescription());
+            assertFalse(deadline.isExpired(), "answered after the caller's deadline");
         } finally {
             channel.shutdownNow();
         }

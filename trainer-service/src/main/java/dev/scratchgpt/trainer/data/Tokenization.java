@@ -241,15 +241,14 @@ public final class Tokenization {
 
     private static void write(Path file, IdBuffer ids) {
         try {
-            Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), "ids-", ".tmp");
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), CHUNK))) {
-                out.writeInt(ids.size);
-                for (int i = 0; i < ids.size; i++) {
-                    out.writeInt(ids.data[i]);
+            DataDirectory.replaceAtomically(file, temp -> {
+                try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp), CHUNK))) {
+                    out.writeInt(ids.size);
+                    for (int i = 0; i < ids.size; i++) {
+                        out.writeInt(ids.data[i]);
+                    }
                 }
-            }
-            CorpusStore.move(temp, file);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -259,8 +259,9 @@ public final class JobManager implements AutoCloseable {
             loop.run(() -> e.cancelRequested || shuttingDown);
             if (cancelled[0] && !e.cancelRequested) {
                 int step = e.snapshot().getCheckpointStep();
-                finish(e, JobState.JOB_STATE_FAILED, "the trainer was shut down while this job was running; it was "
-                        + "checkpointed at step " + step + " and ResumeJob continues it from there");
+                finish(e, JobState.JOB_STATE_FAILED, "the trainer was shut down while this job was running; "
+                        + (step > 0 ? "it was checkpointed at step " + step + " and ResumeJob continues it from there"
+                        : "it had not finished a step, and ResumeJob starts it from step 0"));
             } else if (cancelled[0]) {
                 finish(e, JobState.JOB_STATE_CANCELLED, null);
             } else {
