@@ -31,7 +31,7 @@ final class IdleStream {
     private final ScheduledExecutorService timers;
     private ServerCall<?, ?> call;
     private ServerCall.Listener<?> service;
-    private int demand;
+    private long demand; // long: request(Integer.MAX_VALUE) more than once must not overflow
     private ScheduledFuture<?> timer;
     private boolean clientDone;
     /** Which arming of the timer is current: a timer that fires after being re-armed is stale. */
