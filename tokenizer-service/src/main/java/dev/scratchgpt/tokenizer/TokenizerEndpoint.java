@@ -56,6 +56,10 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
     @ConfigProperty(name = "scratchgpt.tokenizer.max-message-bytes", defaultValue = "4194304")
     int maxMessageBytes;
 
+    /** Largest corpus CreateVocabularyStream takes, in bytes: a client cannot stream forever. */
+    @ConfigProperty(name = "scratchgpt.tokenizer.max-corpus-bytes", defaultValue = "1073741824")
+    long maxCorpusBytes;
+
     @Override
     @Blocking
     public void createVocabulary(CreateVocabularyRequest request,
@@ -82,10 +86,17 @@ public class TokenizerEndpoint extends TokenizerGrpc.TokenizerImplBase {
         return new CallObserver<>("CreateVocabularyStream", response) {
             private final Utf8StreamDecoder utf8 = Utf8StreamDecoder.strict("data");
             private VocabularyBuilder builder;
+            private long corpusBytes;
 
             @Override
             void next(CreateVocabularyChunk chunk) {
                 checkSize(chunk, "CreateVocabularyStream", "smaller chunks");
+                corpusBytes += chunk.getData().size();
+                if (corpusBytes > maxCorpusBytes) {
+                    throw Status.RESOURCE_EXHAUSTED.withDescription("the CreateVocabularyStream corpus passed "
+                            + maxCorpusBytes + " bytes, the cap (scratchgpt.tokenizer.max-corpus-bytes): build the"
+                            + " vocabulary from a sample of the corpus").asRuntimeException();
+                }
                 if (builder == null) {
                     if (!chunk.getOptions().getText().isEmpty()) {
                         throw ErrorStatus.invalid("options.text must be empty in CreateVocabularyStream:"

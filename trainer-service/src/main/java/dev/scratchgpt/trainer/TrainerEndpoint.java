@@ -38,6 +38,10 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
 
     private static final Logger LOG = Logger.getLogger(TrainerEndpoint.class);
 
+    /** Largest UploadCorpus message; the transport's own cap is higher so that this one has a sentence. */
+    static final int MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+    static final int MAX_FILENAME_CHARS = 255;
+
     @Inject
     TrainerService trainer;
 
@@ -54,7 +58,16 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
                     return;
                 }
                 try {
+                    if (chunk.getSerializedSize() > MAX_CHUNK_BYTES) {
+                        throw new TrainerError(Status.Code.RESOURCE_EXHAUSTED, "the UploadCorpus message is "
+                                + chunk.getSerializedSize() + " bytes but the limit is " + MAX_CHUNK_BYTES
+                                + " bytes per message: send the corpus in smaller chunks (64 KiB to 1 MiB works well)");
+                    }
                     if (upload == null) {
+                        if (chunk.getFilename().length() > MAX_FILENAME_CHARS) {
+                            throw TrainerError.invalid("filename is " + chunk.getFilename().length()
+                                    + " characters long; at most " + MAX_FILENAME_CHARS + " are allowed");
+                        }
                         upload = trainer.corpora().begin(chunk.getFilename());
                     }
                     byte[] data = chunk.getData().toByteArray();
@@ -122,7 +135,7 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
     public void watchTraining(WatchTrainingRequest request, StreamObserver<TrainingEvent> response) {
         ServerCallStreamObserver<TrainingEvent> call = (ServerCallStreamObserver<TrainingEvent>) response;
         try {
-            Runnable stop = trainer.jobs().watch(request.getJobId(), new JobManager.Watcher() {
+            Runnable stop = trainer.jobs().watch(jobId(request.getJobId()), new JobManager.Watcher() {
                 @Override
                 public void onEvent(TrainingEvent event) {
                     synchronized (call) {
@@ -150,7 +163,7 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
     @Override
     @Blocking
     public void getJob(GetJobRequest request, StreamObserver<Job> response) {
-        unary(response, () -> trainer.jobs().get(request.getJobId()));
+        unary(response, () -> trainer.jobs().get(jobId(request.getJobId())));
     }
 
     @Override
@@ -162,25 +175,37 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
     @Override
     @Blocking
     public void cancelJob(CancelJobRequest request, StreamObserver<Job> response) {
-        unary(response, () -> trainer.jobs().cancel(request.getJobId()));
+        unary(response, () -> trainer.jobs().cancel(jobId(request.getJobId())));
     }
 
     @Override
     @Blocking
     public void resumeJob(ResumeJobRequest request, StreamObserver<Job> response) {
-        unary(response, () -> trainer.jobs().resume(request.getJobId()));
+        unary(response, () -> trainer.jobs().resume(jobId(request.getJobId())));
     }
 
     @Override
     @Blocking
     public void previewBatch(PreviewBatchRequest request, StreamObserver<PreviewBatchResponse> response) {
-        unary(response, () -> trainer.previewBatch(request));
+        unary(response, () -> {
+            if (request.getCorpusId().isEmpty()) {
+                throw TrainerError.invalid("corpus_id is empty: name a corpus from UploadCorpus or ListCorpora");
+            }
+            return trainer.previewBatch(request);
+        });
     }
 
     @Override
     @Blocking
     public void exportModel(ExportModelRequest request, StreamObserver<ExportModelResponse> response) {
-        unary(response, () -> trainer.exportModel(request));
+        unary(response, () -> trainer.exportModel(request.toBuilder().setJobId(jobId(request.getJobId())).build()));
+    }
+
+    private static String jobId(String jobId) {
+        if (jobId.isEmpty()) {
+            throw TrainerError.invalid("job_id is empty: name a job from StartTraining or ListJobs");
+        }
+        return jobId;
     }
 
     private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {

@@ -10,6 +10,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -184,16 +189,28 @@ public final class CorpusStore {
         }
     }
 
+    /** Streamed (a corpus may be far larger than the heap), naming the offset of the first bad byte. */
     private void checkUtf8(Path file) throws IOException {
-        // Streamed: a corpus may be far larger than the heap. The default decoder reports errors.
-        try (var reader = new java.io.InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder())) {
-            char[] buf = new char[1 << 16];
-            while (reader.read(buf) >= 0) {
-                // reading is the check
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
+        ByteBuffer in = ByteBuffer.allocate(1 << 16);
+        CharBuffer out = CharBuffer.allocate(1 << 16);
+        long consumed = 0;
+        try (ReadableByteChannel channel = Files.newByteChannel(file)) {
+            boolean end = false;
+            while (!end) {
+                end = channel.read(in) < 0;
+                in.flip();
+                CoderResult result = decoder.decode(in, out, end);
+                if (result.isError()) {
+                    Files.deleteIfExists(file);
+                    throw TrainerError.invalid("the corpus is not valid UTF-8 text: the bytes at offset "
+                            + (consumed + in.position())
+                            + " do not form a character; upload the corpus as UTF-8 (nothing was stored)");
+                }
+                consumed += in.position();
+                in.compact();
+                out.clear();
             }
-        } catch (java.nio.charset.CharacterCodingException e) {
-            Files.deleteIfExists(file);
-            throw TrainerError.invalid("the corpus is not valid UTF-8 text");
         }
     }
 

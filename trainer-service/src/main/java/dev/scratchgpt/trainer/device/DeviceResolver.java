@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class DeviceResolver {
 
     private static final Logger LOG = Logger.getLogger(DeviceResolver.class);
-    private static final Pattern CUDA = Pattern.compile("cuda(?::(\\d+))?");
+    private static final Pattern CUDA = Pattern.compile("cuda(?::(\\d{1,4}))?");
 
     private final IntSupplier gpuCount;
 
