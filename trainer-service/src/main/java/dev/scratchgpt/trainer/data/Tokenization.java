@@ -9,8 +9,8 @@ import dev.scratchgpt.tokenizer.v1.GetVocabularyRequest;
 import dev.scratchgpt.tokenizer.v1.TokenizerGrpc;
 import dev.scratchgpt.tokenizer.v1.Vocabulary;
 import dev.scratchgpt.tokenizer.v1.VocabularyKind;
-import dev.scratchgpt.trainer.CallerDeadline;
 import dev.scratchgpt.trainer.TrainerError;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -104,7 +104,7 @@ public final class Tokenization {
      */
     private <T> T retrying(String what, Attempt<T> attempt) {
         Deadline own = Deadline.after(timeoutSeconds, TimeUnit.SECONDS);
-        Deadline caller = CallerDeadline.current();
+        Deadline caller = Context.current().getDeadline(); // set by dev.scratchgpt.calls.CallerDeadline
         // each attempt ends early enough to still answer the served call with a sentence
         Deadline callDeadline = caller != null ? caller.offset(-ANSWER_MARGIN_NANOS, TimeUnit.NANOSECONDS).minimum(own) : own;
         long giveUpNanos = System.nanoTime() + retryFor.toNanos();

@@ -1,4 +1,4 @@
-package dev.scratchgpt.sampler;
+package dev.scratchgpt.calls;
 
 import org.junit.jupiter.api.Test;
 

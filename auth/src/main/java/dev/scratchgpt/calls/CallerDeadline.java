@@ -1,4 +1,4 @@
-package dev.scratchgpt.sampler;
+package dev.scratchgpt.calls;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * Gives each call the caller's deadline as grpc-java's own server does: {@code Context.current()
  * .getDeadline()} and a context that is cancelled when it passes. Quarkus's single-port server
  * (Vert.x gRPC 4.5) reads the {@code grpc-timeout} header into the call's metadata but sets no
- * deadline, so without this the sampler could not keep its tokenizer retries inside the
- * caller's deadline.
+ * deadline, so without this a service could not keep the calls it makes for a caller (the
+ * trainer's and the sampler's tokenizer retries) inside that caller's deadline.
  */
 @GlobalInterceptor
 @ApplicationScoped
@@ -30,7 +30,7 @@ public class CallerDeadline implements ServerInterceptor {
     static final Metadata.Key<String> GRPC_TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sampler-call-deadlines");
+        Thread t = new Thread(r, "call-deadlines");
         t.setDaemon(true);
         return t;
     });
