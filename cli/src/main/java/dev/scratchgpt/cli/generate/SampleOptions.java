@@ -1,5 +1,6 @@
 package dev.scratchgpt.cli.generate;
 
+import dev.scratchgpt.sampler.v1.ContextShift;
 import dev.scratchgpt.sampler.v1.GenerateRequest;
 import picocli.CommandLine.Option;
 
@@ -36,6 +37,11 @@ public class SampleOptions {
     @Option(names = "--version", paramLabel = "N", description = "Model version (default latest).")
     public Integer version;
 
+    @Option(names = "--context-shift", paramLabel = "N", arity = "0..1", fallbackValue = "0",
+            description = "Past block_size, drop N tokens at a time and keep decoding from the cache "
+                    + "(faster, inexact; bare flag: half the block). Default: exact sliding window.")
+    public Integer contextShift;
+
     public GenerateRequest toRequest(String model) {
         GenerateRequest.Builder b = GenerateRequest.newBuilder().setModel(model).setPrompt(prompt == null ? "" : prompt);
         if (version != null) b.setVersion(version);
@@ -46,6 +52,7 @@ public class SampleOptions {
         if (seed != null) b.setSeed(seed);
         if (numSamples != null) b.setNumSamples(numSamples);
         if (stop != null) b.addAllStop(stop);
+        if (contextShift != null) b.setContextShift(ContextShift.newBuilder().setTokens(contextShift));
         return b.build();
     }
 }
