@@ -38,14 +38,16 @@ public final class TrainBench {
         Integer steps = null;
         Integer evalInterval = null;
         Integer evalIters = null;
+        boolean printSteps = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--eval-interval" -> evalInterval = Integer.parseInt(args[++i]);
                 case "--eval-iters" -> evalIters = Integer.parseInt(args[++i]);
+                case "--print-steps" -> printSteps = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --preset bigram|nanogpt-cpu [--steps N] [--eval-interval N] [--eval-iters N]");
+                        + "; use --preset bigram|nanogpt-cpu [--steps N] [--eval-interval N] [--eval-iters N] [--print-steps]");
             }
         }
         TrainingSpec.Builder spec = switch (preset) {
@@ -78,6 +80,7 @@ public final class TrainBench {
                 resolved.getLearningRate(), resolved.getLrSchedule(), resolved.getEvalInterval(), resolved.getEvalIters(),
                 v, ids.length, System.getProperty("ai.djl.pytorch.num_threads", "default"));
 
+        boolean logSteps = printSteps;
         List<Double> stepMillis = new ArrayList<>();
         float[] lastVal = {Float.NaN};
         long start = System.nanoTime();
@@ -86,6 +89,10 @@ public final class TrainBench {
             @Override
             public void onStep(int step, float batchLoss, float lr, double seconds, int tokens) {
                 stepMillis.add(seconds * 1000);
+                if (logSteps) {
+                    // the float's bits, so two runs can be diffed for the first step that differs at all
+                    System.out.printf("step %d batch_loss=%.7f bits=%08x%n", step, batchLoss, Float.floatToIntBits(batchLoss));
+                }
             }
 
             @Override
