@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Corpus -> vocabulary -> ids, through the tokenizer service over gRPC, both streamed so a
@@ -62,6 +63,8 @@ public final class Tokenization {
     private final long timeoutSeconds;
     private final Duration retryFor;
     private final Runnable reconnectNow;
+    /** For the log: one line when the tokenizer goes away and one when it is back, not one per retry. */
+    private final AtomicBoolean reachable = new AtomicBoolean(true);
 
     /**
      * @param retryFor     how long an unreachable tokenizer is retried (bounded by the caller's deadline)
@@ -115,7 +118,11 @@ public final class Tokenization {
         long backoffMillis = 100;
         for (int attempts = 1; ; attempts++) {
             try {
-                return attempt.run(callDeadline);
+                T answer = attempt.run(callDeadline);
+                if (reachable.compareAndSet(false, true)) {
+                    LOG.infof("the tokenizer service answers again");
+                }
+                return answer;
             } catch (TrainerError e) {
                 boolean retryable = e.code() == Status.Code.UNAVAILABLE;
                 if (!retryable || System.nanoTime() + backoffMillis * 1_000_000 > giveUpNanos) {
@@ -125,7 +132,10 @@ public final class Tokenization {
                     }
                     throw e;
                 }
-                LOG.warnf("tokenizer unavailable while %s; retrying in %d ms", what, backoffMillis);
+                if (reachable.compareAndSet(true, false)) {
+                    LOG.warnf("the tokenizer service is unavailable (while %s); tokenizer calls now retry with backoff"
+                            + " within each caller's deadline", what);
+                }
                 sleep(backoffMillis);
                 reconnectNow.run();
                 backoffMillis = Math.min(2 * backoffMillis, 2000);
