@@ -39,6 +39,13 @@ public final class Gpt implements LanguageModel {
     private final NDArray lmHead;
     /** (block, block): 0 on and below the diagonal, -inf above: a token never sees the future. */
     private final NDArray causalMask;
+    /**
+     * 1/sqrt(head size) as a tensor the model owns. Not {@code att.mul(1.0 / Math.sqrt(d))}: DJL
+     * makes a Java number into a scalar tensor over a direct buffer that the garbage collector may
+     * free before backward reads it (autograd keeps the scalar for the gradient), which made runs
+     * with the same seed drift apart from process to process.
+     */
+    private final NDArray attentionScale;
 
     /**
      * Builds the model with nanoGPT's initialisation: weights normal(0, 0.02), biases 0,
@@ -62,6 +69,7 @@ public final class Gpt implements LanguageModel {
             lmHead = param("lm_head.weight", normal(0.02f, config.vocabSize(), c));
         }
         causalMask = buildCausalMask(config.blockSize());
+        attentionScale = manager.create((float) (1.0 / Math.sqrt(c / config.nHead())));
     }
 
     /** idx (B, T) int64 with T <= block_size -> logits (B, T, V). */
@@ -104,7 +112,7 @@ public final class Gpt implements LanguageModel {
             NDArray q = qkv.get(0).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
             NDArray k = qkv.get(1).reshape(b, t, h, d).transpose(0, 2, 1, 3);
             NDArray v = qkv.get(2).reshape(b, t, h, d).transpose(0, 2, 1, 3);
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)); // (B, H, T, T)
+            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale); // (B, H, T, T)
             att = att.add(causalMask.get(new NDIndex(":{}, :{}", t, t)));
             att = dropout(att.softmax(-1), training);
             NDArray y = att.matMul(v)                                  // (B, H, T, D)

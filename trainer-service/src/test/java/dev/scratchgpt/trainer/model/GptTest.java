@@ -6,10 +6,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -141,5 +146,59 @@ class GptTest {
             var += (x - mean) * (x - mean);
         }
         return Math.sqrt(var / v.length);
+    }
+
+    @Test
+    void backwardReadsNoMemoryTheCollectorHasFreed() throws Exception {
+        // DJL turns a Java number in an op (x.mul(0.25)) into a scalar tensor over a direct
+        // buffer and frees the buffer once the collector finds it unreachable, but autograd keeps
+        // that tensor for backward. Collect between forward and backward and hand the freed
+        // memory out again: a gradient that read it differs from one computed without collecting.
+        NDArray idx = manager.create(new long[]{1, 2, 3, 4, 5, 0, 10, 9, 8, 7}, new Shape(2, 5));
+        NDArray targets = manager.create(new long[]{2, 3, 4, 5, 6, 10, 9, 8, 7, 6}, new Shape(2, 5));
+        float[] clean = gradientsOfFreshModel(idx, targets, false);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertArrayEquals(clean, gradientsOfFreshModel(idx, targets, true), "attempt " + attempt);
+        }
+    }
+
+    private float[] gradientsOfFreshModel(NDArray idx, NDArray targets, boolean collectBeforeBackward)
+            throws InterruptedException {
+        Engine.getInstance().setRandomSeed(11);
+        try (Gpt gpt = new Gpt(manager, new GptConfig(11, 8, 16, 4, 2, 0f, true, false));
+             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = LanguageModel.crossEntropy(gpt.forward(idx, true), targets);
+            if (collectBeforeBackward) {
+                for (int i = 0; i < 3; i++) {
+                    System.gc();
+                    Thread.sleep(50); // the cleaner thread frees the unreachable buffers
+                }
+                List<ByteBuffer> reuse = new ArrayList<>();
+                Thread[] threads = new Thread[4];
+                for (int t = 0; t < threads.length; t++) {
+                    threads[t] = new Thread(() -> { // other threads' allocations take the freed memory
+                        for (int i = 0; i < 2000; i++) {
+                            ByteBuffer b = ByteBuffer.allocateDirect(4).putFloat(0, 1000f);
+                            synchronized (reuse) {
+                                reuse.add(b);
+                            }
+                        }
+                    });
+                    threads[t].start();
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+            }
+            collector.backward(loss);
+            float[] all = new float[0];
+            for (NDArray p : gpt.parameters().values()) {
+                float[] g = p.getGradient().toFloatArray();
+                float[] joined = Arrays.copyOf(all, all.length + g.length);
+                System.arraycopy(g, 0, joined, all.length, g.length);
+                all = joined;
+            }
+            return all;
+        }
     }
 }
