@@ -16,10 +16,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -165,14 +163,14 @@ public final class CorpusStore {
                 return existing.get();
             }
             checkUtf8(temp);
-            move(temp, textPath(id));
+            DataDirectory.move(temp, textPath(id));
             Corpus corpus = Corpus.newBuilder()
                     .setCorpusId(id).setSizeBytes(bytes).setSizeChars(chars).setFilename(filename)
                     .setCreatedAt(Timestamps.fromMillis(System.currentTimeMillis()))
                     .build();
             Path metaTemp = Files.createTempFile(dir, "meta-", ".tmp");
             Files.writeString(metaTemp, JsonFormat.printer().print(corpus));
-            move(metaTemp, dir.resolve(id + ".json"));
+            DataDirectory.move(metaTemp, dir.resolve(id + ".json"));
             return corpus;
         }
 
@@ -211,15 +209,6 @@ public final class CorpusStore {
                 in.compact();
                 out.clear();
             }
-        }
-    }
-
-    /** Renames atomically where the file system can, replacing {@code to}. */
-    public static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -3,10 +3,12 @@ package dev.scratchgpt.trainer.data;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
@@ -59,7 +61,7 @@ public final class DataDirectory {
             Files.createDirectories(target.getParent());
             temp = Files.createTempFile(target.getParent(), target.getFileName() + "-", ".tmp");
             content.writeTo(temp);
-            CorpusStore.move(temp, target);
+            move(temp, target);
         } catch (IOException e) {
             if (temp != null) {
                 try {
@@ -69,6 +71,15 @@ public final class DataDirectory {
                 }
             }
             throw e;
+        }
+    }
+
+    /** Renames atomically where the file system can, replacing {@code to}. */
+    public static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
