@@ -64,7 +64,9 @@ public final class ServiceProcess implements AutoCloseable {
             properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
             cmd.add("-jar");
             cmd.add(jar.toString());
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder builder = new ProcessBuilder(cmd);
+            nativeEnvironment(jar.getParent()).forEach(builder.environment()::putIfAbsent);
+            Process p = builder
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -187,6 +189,26 @@ public final class ServiceProcess implements AutoCloseable {
         }
         throw new IllegalStateException("No packaged " + module + " (target/quarkus-app/quarkus-run.jar);"
                 + " build it first, e.g. ./mvnw -pl " + module + " -am package -DskipTests");
+    }
+
+    /**
+     * The lines of {@code <app>/native/environment} (the trainer has one: see
+     * trainer-service/src/main/native), with {@code ${app}} made the app folder: the same
+     * process environment the CLI's {@code up} and the images give the service. Variables the
+     * caller already set win.
+     */
+    static Map<String, String> nativeEnvironment(Path app) throws IOException {
+        Path file = app.resolve("native/environment");
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        if (Files.isRegularFile(file)) {
+            for (String line : Files.readAllLines(file)) {
+                int eq = line.indexOf('=');
+                if (!line.isBlank() && !line.startsWith("#") && eq > 0) {
+                    env.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim().replace("${app}", app.toString()));
+                }
+            }
+        }
+        return env;
     }
 
     public static int freePort() {

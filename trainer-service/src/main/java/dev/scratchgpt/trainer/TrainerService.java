@@ -39,6 +39,8 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The trainer's wiring: configuration, the corpus and job stores, the tokenizer client and the
@@ -106,7 +108,25 @@ public class TrainerService {
         jobs = new JobManager(jobStore, job -> Tokenization.read(
                 tokenization.idsFile(job.getVocabularyId(), job.getCorpusId())), devices, job -> export.export(job).version());
         jobs.metrics(new TrainingMetrics(registry, jobs::countInState));
-        LOG.infof("trainer ready: data dir %s, corpus cap %d bytes", dataDir.toAbsolutePath(), maxCorpusBytes);
+        LOG.infof("trainer ready: data dir %s, corpus cap %d bytes, %s", dataDir.toAbsolutePath(), maxCorpusBytes,
+                cpuEnvironment());
+    }
+
+    /**
+     * Whether this process got the environment in quarkus-app/native/environment; a trainer
+     * started by another launcher works without it, only slower on the CPU.
+     */
+    private static String cpuEnvironment() {
+        List<String> missing = new ArrayList<>();
+        if (!String.valueOf(System.getenv("LD_PRELOAD")).contains("libmkl-cpu-dispatch.so")) {
+            missing.add("LD_PRELOAD");
+        }
+        if (System.getenv("GLIBC_TUNABLES") == null) {
+            missing.add("GLIBC_TUNABLES");
+        }
+        return missing.isEmpty() ? "CPU environment as shipped (native/environment)"
+                : "CPU environment without " + String.join(" and ", missing)
+                + " of native/environment: CPU training runs slower (docs/operations.md)";
     }
 
     void stop(@Observes ShutdownEvent event) {

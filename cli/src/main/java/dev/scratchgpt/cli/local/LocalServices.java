@@ -127,7 +127,10 @@ public final class LocalServices {
         cmd.add("-jar");
         cmd.add(s.jar(home).toString());
         try {
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder builder = new ProcessBuilder(cmd);
+            // Variables already set in this shell win, so an operator can override a line.
+            nativeEnvironment(s.jar(home).toAbsolutePath().getParent()).forEach(builder.environment()::putIfAbsent);
+            Process p = builder
                     .directory(dataDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
@@ -138,6 +141,25 @@ public final class LocalServices {
         } catch (IOException e) {
             throw new CliException("Could not start " + s.module() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code <app>/native/environment}, the process environment a service's build ships with
+     * (the trainer's preloads MKL's CPU dispatch and tunes malloc: trainer-service/src/main/native),
+     * with {@code ${app}} made the app folder. Empty for a service without one.
+     */
+    static Map<String, String> nativeEnvironment(Path app) throws IOException {
+        Path file = app.resolve("native/environment");
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        if (Files.isRegularFile(file)) {
+            for (String line : Files.readAllLines(file)) {
+                int eq = line.indexOf('=');
+                if (!line.isBlank() && !line.startsWith("#") && eq > 0) {
+                    env.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim().replace("${app}", app.toString()));
+                }
+            }
+        }
+        return env;
     }
 
     private void awaitServing(Service s, ProcessHandle process, Duration timeout) {

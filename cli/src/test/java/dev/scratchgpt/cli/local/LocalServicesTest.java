@@ -40,6 +40,17 @@ class LocalServicesTest {
             }
             assertTrue(services.status().stream().allMatch(l -> l.contains(" up ")), services.status().toString());
 
+            // The trainer runs with the environment its build ships (trainer-service/src/main/native):
+            // the MKL dispatch library is loaded into it, malloc is tuned; the others get neither.
+            String library = "trainer-service/target/quarkus-app/native/libmkl-cpu-dispatch.so";
+            long trainer = services.ourProcess(Service.TRAINER).orElseThrow().pid();
+            assertTrue(Files.readString(Path.of("/proc", Long.toString(trainer), "maps")).contains(library),
+                    "the trainer has " + library + " loaded");
+            assertTrue(Files.readString(Path.of("/proc", Long.toString(trainer), "environ"))
+                    .contains("GLIBC_TUNABLES=glibc.malloc.mmap_threshold="), "the trainer's malloc is tuned");
+            long tokenizer = services.ourProcess(Service.TOKENIZER).orElseThrow().pid();
+            assertFalse(Files.readString(Path.of("/proc", Long.toString(tokenizer), "maps")).contains(library));
+
             // A second up finds them running and starts nothing new.
             services.up(Duration.ofSeconds(30));
             for (Service s : Service.values()) {
