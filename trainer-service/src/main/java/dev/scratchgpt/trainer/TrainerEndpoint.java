@@ -125,7 +125,7 @@ public class TrainerEndpoint extends TrainerGrpc.TrainerImplBase {
     @Blocking
     public void startTraining(StartTrainingRequest request, StreamObserver<StartTrainingResponse> response) {
         unary(response, () -> {
-            Job job = trainer.startTraining(request);
+            Job job = trainer.startTraining(request, ((ServerCallStreamObserver<?>) response)::isCancelled);
             return StartTrainingResponse.newBuilder().setJobId(job.getJobId()).setJob(job).build();
         });
     }

@@ -41,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The trainer's wiring: configuration, the corpus and job stores, the tokenizer client and the
@@ -144,13 +145,14 @@ public class TrainerService {
         return jobs;
     }
 
-    public Job startTraining(StartTrainingRequest request) {
+    /** @param callerGone whether the caller cancelled the call (a corpus_url download then stops) */
+    public Job startTraining(StartTrainingRequest request, BooleanSupplier callerGone) {
         TrainingSpec spec = TrainingSpecs.withDefaults(request.getSpec());
         String modelName = TrainingSpecs.modelName(request.getModelName());
         Device device = devices.resolve(spec.getDevice());
         Corpus corpus = switch (request.getCorpusCase()) {
             case CORPUS_ID -> sources.byId(request.getCorpusId());
-            case CORPUS_URL -> sources.byUrl(request.getCorpusUrl());
+            case CORPUS_URL -> sources.byUrl(request.getCorpusUrl(), callerGone);
             case CORPUS_PATH -> sources.byPath(request.getCorpusPath());
             case CORPUS_NOT_SET -> throw TrainerError.invalid(
                     "one of corpus_id, corpus_url or corpus_path is required");

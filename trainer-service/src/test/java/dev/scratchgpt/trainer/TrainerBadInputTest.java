@@ -5,6 +5,7 @@ import dev.scratchgpt.testing.ClientStream;
 import dev.scratchgpt.testing.ServiceChecks;
 
 import dev.scratchgpt.testing.TokenizerServiceResource;
+import dev.scratchgpt.trainer.data.CorpusHttpServer;
 import dev.scratchgpt.trainer.v1.CancelJobRequest;
 import dev.scratchgpt.trainer.v1.ExportModelRequest;
 import dev.scratchgpt.trainer.v1.GetJobRequest;
@@ -53,7 +54,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * docs/bad-input.md, trainer table: one case per row over real gRPC (with the real tokenizer
  * service behind), then a check that the trainer survived them all: health, a valid call, no
  * thread growth, no partial file in its data directory. Test profile: idle timeout 20 s (room for
- * a 16 MiB message to arrive on a loaded machine), corpus cap 32 MiB.
+ * a 16 MiB message to arrive on a loaded machine), corpus cap 32 MiB, download timeout 3 s; the
+ * corpus_url rows download from a local {@link CorpusHttpServer}.
  */
 @QuarkusTest
 @QuarkusTestResource(TokenizerServiceResource.class)
@@ -64,6 +66,7 @@ class TrainerBadInputTest {
     static final int MIB = 1024 * 1024;
 
     static ManagedChannel channel;
+    static CorpusHttpServer http;
     static TrainerGrpc.TrainerBlockingStub trainer;
     static TrainerGrpc.TrainerStub async;
     static String corpusId;
@@ -72,6 +75,7 @@ class TrainerBadInputTest {
     @BeforeAll
     static void connectAndWarmUp() throws Exception {
         int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+        http = new CorpusHttpServer();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         trainer = TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
         async = TrainerGrpc.newStub(channel);
@@ -87,6 +91,7 @@ class TrainerBadInputTest {
     @AfterAll
     static void disconnect() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        http.close();
     }
 
 
@@ -152,6 +157,17 @@ class TrainerBadInputTest {
                 row("StartTraining corpus_id unknown", Status.Code.NOT_FOUND, "is not a stored corpus", () -> start(b -> b.setCorpusId("0".repeat(64)))),
                 row("StartTraining corpus_id huge", Status.Code.NOT_FOUND, "characters left out", () -> start(b -> b.setCorpusId(huge))),
                 row("StartTraining corpus_url not http", invalid, "must be an http or https URL", () -> start(b -> b.setCorpusUrl("file:///etc/passwd"))),
+                row("StartTraining corpus_url answers HTTP 404", invalid, "answered HTTP 404",
+                        () -> start(b -> b.setCorpusUrl(http.url("/missing.txt")))),
+                row("StartTraining corpus_url declares more than the cap", Status.Code.RESOURCE_EXHAUSTED,
+                        "is 41943040 bytes, over the cap of 33554432 bytes (scratchgpt.corpus.max-bytes)",
+                        () -> start(b -> b.setCorpusUrl(http.declareOnly("/declared.txt", 40L * MIB)))),
+                row("StartTraining corpus_url streams past the cap", Status.Code.RESOURCE_EXHAUSTED,
+                        "the corpus is larger than the cap of 33554432 bytes (scratchgpt.corpus.max-bytes)",
+                        () -> start(b -> b.setCorpusUrl(http.stream("/endless.txt", 33L * MIB)))),
+                row("StartTraining corpus_url trickles past the download timeout", Status.Code.DEADLINE_EXCEEDED,
+                        "did not finish within PT3S (scratchgpt.corpus.download-timeout): it stopped after",
+                        () -> start(b -> b.setCorpusUrl(http.trickle("/trickle.txt")))),
                 row("StartTraining corpus_path outside the data directory", invalid, "resolves outside the data directory",
                         () -> start(b -> b.setCorpusPath("../../../../etc/passwd"))),
                 row("StartTraining model_name not a name", invalid, "must match [a-z0-9][a-z0-9._-]{0,62}",

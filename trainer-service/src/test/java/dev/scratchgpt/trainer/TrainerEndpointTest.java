@@ -1,7 +1,9 @@
 package dev.scratchgpt.trainer;
 
+import dev.scratchgpt.testing.ServiceChecks;
 import dev.scratchgpt.testing.SharedData;
 import dev.scratchgpt.testing.TokenizerServiceResource;
+import dev.scratchgpt.trainer.data.CorpusHttpServer;
 import dev.scratchgpt.trainer.v1.BatchRow;
 import dev.scratchgpt.trainer.v1.CancelJobRequest;
 import dev.scratchgpt.trainer.v1.Corpus;
@@ -20,6 +22,7 @@ import dev.scratchgpt.trainer.v1.StartTrainingRequest;
 import dev.scratchgpt.trainer.v1.TrainerGrpc;
 import dev.scratchgpt.trainer.v1.TrainingEvent;
 import dev.scratchgpt.trainer.v1.TrainingSpec;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -34,17 +37,21 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The trainer over real gRPC, with the real tokenizer service and the real DJL engine. */
+/** The trainer over real gRPC, with the real tokenizer service, the real DJL engine and, for corpus_url, a real HTTP server. */
 @QuarkusTest
 @QuarkusTestResource(TokenizerServiceResource.class)
 class TrainerEndpointTest {
@@ -232,5 +239,65 @@ class TrainerEndpointTest {
             Thread.sleep(50);
         }
         throw new AssertionError("job " + jobId + " did not reach step " + step);
+    }
+
+    private static StartTrainingRequest fromUrl(String url) {
+        return StartTrainingRequest.newBuilder().setCorpusUrl(url).setModelName("from-url")
+                .setSpec(tinyGpt().setMaxSteps(20)).build();
+    }
+
+    @Test
+    void aDownloadedCorpusTrainsAndTheSameUrlIsStoredOnce() throws Exception {
+        // an excerpt no other test uploads, so the first download stores it under its URL's name
+        byte[] excerpt = Arrays.copyOfRange(shakespeare(75_000), 50_000, 75_000);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(excerpt));
+        try (CorpusHttpServer http = new CorpusHttpServer()) {
+            String url = http.serve("/shakespeare.txt", excerpt);
+            Job job = trainer.startTraining(fromUrl(url)).getJob();
+            assertEquals(sha, job.getCorpusId(), "the job trains on the downloaded bytes");
+            Job done = TrainerClient.await(channel, job.getJobId(), TrainerEndpointTest::ended, 120);
+            assertEquals(JobState.JOB_STATE_SUCCEEDED, done.getState(), done.toString());
+            assertEquals(20, done.getStep());
+            List<Corpus> listed = trainer.listCorpora(ListCorporaRequest.getDefaultInstance()).getCorporaList().stream()
+                    .filter(c -> c.getCorpusId().equals(sha)).toList();
+            assertEquals(1, listed.size());
+            assertEquals(25_000, listed.get(0).getSizeBytes());
+            assertEquals("/shakespeare.txt", listed.get(0).getFilename());
+
+            Job again = trainer.startTraining(fromUrl(url)).getJob();
+            assertEquals(sha, again.getCorpusId(), "the same bytes again are the same corpus");
+            assertEquals(1, trainer.listCorpora(ListCorporaRequest.getDefaultInstance()).getCorporaList().stream()
+                    .filter(c -> c.getCorpusId().equals(sha)).count());
+            TrainerClient.await(channel, again.getJobId(), TrainerEndpointTest::ended, 120); // free the device for the next test
+        }
+    }
+
+    private static boolean ended(Job job) {
+        return job.getState() == JobState.JOB_STATE_SUCCEEDED || job.getState() == JobState.JOB_STATE_FAILED;
+    }
+
+    @Test
+    void theCallersDeadlineAndCancelStopACorpusUrlDownload() throws Exception {
+        // The caller gives up long before the test profile's 3 s download timeout; the trainer must
+        // hang up on the HTTP server then (before the fix it read on until its own timeout).
+        try (CorpusHttpServer http = new CorpusHttpServer()) {
+            String url = http.trickle("/slow.txt");
+            StatusRuntimeException late = assertThrows(StatusRuntimeException.class,
+                    () -> trainer.withDeadlineAfter(500, TimeUnit.MILLISECONDS).startTraining(fromUrl(url)));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
+            assertTrue(http.awaitHangUp(Duration.ofSeconds(2)), "the trainer stopped at the caller's deadline");
+        }
+        try (CorpusHttpServer http = new CorpusHttpServer()) {
+            String url = http.trickle("/slow.txt");
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            Context.CancellableContext call = Context.current().withCancellation();
+            timer.schedule(() -> call.cancel(null), 500, TimeUnit.MILLISECONDS);
+            StatusRuntimeException cancelled = assertThrows(StatusRuntimeException.class,
+                    () -> call.call(() -> trainer.startTraining(fromUrl(url))));
+            timer.shutdown();
+            assertEquals(Status.Code.CANCELLED, cancelled.getStatus().getCode());
+            assertTrue(http.awaitHangUp(Duration.ofSeconds(2)), "the trainer stopped when the caller cancelled");
+        }
+        assertEquals(List.of(), ServiceChecks.partialFiles(dataDir));
     }
 }
