@@ -26,6 +26,7 @@ import java.util.List;
  * bench/run TrainBench --preset bigram                      # seed notebook: val <= 2.50
  * bench/run TrainBench --preset nanogpt-cpu                 # 2000 steps: val <= 1.88, wall time
  * bench/run TrainBench --preset nanogpt-cpu --steps 50 --eval-interval 25 --eval-iters 20   # smoke
+ * bench/run TrainBench --preset nanogpt-cpu --seed 2 --no-bias                              # another seed, no biases
  * </pre>
  *
  * Prints the same lines as bench/reference/train.py (eval ..., result ...) and the reference
@@ -39,6 +40,8 @@ public final class TrainBench {
         Integer evalInterval = null;
         Integer evalIters = null;
         boolean printSteps = false;
+        Boolean bias = null;
+        Long seed = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
@@ -46,8 +49,11 @@ public final class TrainBench {
                 case "--eval-interval" -> evalInterval = Integer.parseInt(args[++i]);
                 case "--eval-iters" -> evalIters = Integer.parseInt(args[++i]);
                 case "--print-steps" -> printSteps = true;
+                case "--bias" -> bias = true;
+                case "--no-bias" -> bias = false;
+                case "--seed" -> seed = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --preset bigram|nanogpt-cpu [--steps N] [--eval-interval N] [--eval-iters N] [--print-steps]");
+                        + "; use --preset bigram|nanogpt-cpu [--steps N] [--eval-interval N] [--eval-iters N] [--no-bias] [--seed N] [--print-steps]");
             }
         }
         TrainingSpec.Builder spec = switch (preset) {
@@ -64,6 +70,12 @@ public final class TrainBench {
         if (evalIters != null) {
             spec.setEvalIters(evalIters);
         }
+        if (bias != null) {
+            spec.setBias(bias);
+        }
+        if (seed != null) {
+            spec.setSeed(seed);
+        }
         TrainingSpec resolved = TrainingSpecs.withDefaults(spec.build());
         resolved = resolved.toBuilder().setCheckpointInterval(resolved.getMaxSteps()).build();
 
@@ -74,10 +86,10 @@ public final class TrainBench {
 
         System.out.println("machine: " + uptime());
         System.out.printf("config preset=%s model=%s batch=%d block=%d steps=%d n_layer=%d n_head=%d n_embd=%d dropout=%s "
-                        + "lr=%s schedule=%s eval_interval=%d eval_iters=%d vocab=%d tokens=%d threads=%s%n",
+                        + "bias=%s seed=%d lr=%s schedule=%s eval_interval=%d eval_iters=%d vocab=%d tokens=%d threads=%s%n",
                 preset, resolved.getModelType(), resolved.getBatchSize(), resolved.getBlockSize(), resolved.getMaxSteps(),
                 resolved.getNLayer(), resolved.getNHead(), resolved.getNEmbd(), resolved.getDropout(),
-                resolved.getLearningRate(), resolved.getLrSchedule(), resolved.getEvalInterval(), resolved.getEvalIters(),
+                resolved.getBias(), resolved.getSeed(), resolved.getLearningRate(), resolved.getLrSchedule(), resolved.getEvalInterval(), resolved.getEvalIters(),
                 v, ids.length, System.getProperty("ai.djl.pytorch.num_threads", "default"));
 
         boolean logSteps = printSteps;
@@ -116,7 +128,9 @@ public final class TrainBench {
                 + " --no-decay-embeddings"
                 + (steps != null ? " --steps " + steps : "")
                 + (evalInterval != null ? " --eval-interval " + evalInterval : "")
-                + (evalIters != null ? " --eval-iters " + evalIters : ""));
+                + (evalIters != null ? " --eval-iters " + evalIters : "")
+                + (bias != null ? (bias ? " --bias" : " --no-bias") : "")
+                + (seed != null ? " --seed " + seed : ""));
     }
 
     /** nanoGPT's CPU configuration for shakespeare_char (ARCHITECTURE.md's reference points). */

@@ -198,16 +198,15 @@ public final class ServiceProcess implements AutoCloseable {
      * caller already set win.
      */
     static Map<String, String> nativeEnvironment(Path app) throws IOException {
+        java.util.Properties lines = new java.util.Properties(); // KEY=VALUE lines and # comments
         Path file = app.resolve("native/environment");
-        Map<String, String> env = new java.util.LinkedHashMap<>();
         if (Files.isRegularFile(file)) {
-            for (String line : Files.readAllLines(file)) {
-                int eq = line.indexOf('=');
-                if (!line.isBlank() && !line.startsWith("#") && eq > 0) {
-                    env.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim().replace("${app}", app.toString()));
-                }
+            try (var in = Files.newBufferedReader(file)) {
+                lines.load(in);
             }
         }
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        lines.forEach((k, v) -> env.put((String) k, ((String) v).replace("${app}", app.toString())));
         return env;
     }
 
